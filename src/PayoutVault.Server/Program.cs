@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using PayoutVault.Server.Hosting;
+
+return await VaultHost.RunAsync(args);

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PayoutVault.Server.Grpc;
+using PayoutVault.Server.Keys;
+using PayoutVault.Server.Storage;
+using PayoutVault.Server.Tokens;
+
+namespace PayoutVault.Server.Hosting;
+
+/// <summary>Each concern wires itself here, so Program.cs and VaultHost stay short.</summary>
+public static class ServiceRegistration
+{
+    public static IServiceCollection AddVaultStorage(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<VaultOptions>>().Value;
+            var builder = new NpgsqlDataSourceBuilder(options.Database.ConnectionString);
+            builder.ConnectionStringBuilder.ApplicationName ??= "payoutvault";
+            return builder.Build();
+        });
+        services.AddSingleton<Migrator>();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    public static IServiceCollection AddVaultKeys(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var keys = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Keys;
+            return string.IsNullOrWhiteSpace(keys.MasterKeyFile)
+                ? MasterKeyFile.ParseInline(keys.MasterKey!)
+                : MasterKeyFile.Load(keys.MasterKeyFile);
+        });
+        services.AddSingleton<KeyStore>();
+        services.AddSingleton<KeyRing>();
+        return services;
+    }
+
+    public static IServiceCollection AddVaultTokens(this IServiceCollection services)
+    {
+        services.AddSingleton<CardCrypto>();
+        services.AddSingleton<CardStore>();
+        services.AddSingleton<TokenizeWriter>();
+        services.AddSingleton<TokenVault>();
+        services.AddSingleton<TokenDeleter>();
+        return services;
+    }
+
+    public static IServiceCollection AddVaultGrpc(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.EnableDetailedErrors = false;
+            o.MaxReceiveMessageSize = 64 * 1024;
+        });
+        services.AddGrpcHealthChecks();
+        if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) services.AddGrpcReflection();
+        return services;
+    }
+
+    public static WebApplication MapVaultGrpc(this WebApplication app, IConfiguration configuration)
+    {
+        app.MapGrpcService<TokenGrpcService>();
+        app.MapGrpcHealthChecksService();
+        if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) app.MapGrpcReflectionService();
+        return app;
+    }
+}

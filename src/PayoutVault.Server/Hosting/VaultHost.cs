@@ -1,0 +1,78 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using PayoutVault.Server.Keys;
+using PayoutVault.Server.Logging;
+using PayoutVault.Server.Storage;
+
+namespace PayoutVault.Server.Hosting;
+
+/// <summary>Builds, initialises and runs the vault. Program.cs and the tests share this path.</summary>
+public static class VaultHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<VaultOptions>, VaultOptionsValidator>();
+        builder.ConfigureListeners();
+        builder.Services.AddVaultStorage();
+        builder.Services.AddVaultKeys();
+        builder.Services.AddVaultTokens();
+        builder.Services.AddVaultGrpc(builder.Configuration);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapVaultGrpc(builder.Configuration);
+        return app;
+    }
+
+    /// <summary>Migrates the database, checks the master key and loads data keys, then starts listening.</summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken ct = default)
+    {
+        var options = app.Services.GetRequiredService<IOptions<VaultOptions>>().Value; // validates
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PayoutVault");
+        foreach (var applied in await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct))
+            VaultLog.MigrationApplied(logger, applied);
+        var master = app.Services.GetRequiredService<MasterKey>();
+        await app.Services.GetRequiredService<KeyStore>().InitializeAsync(master, ct);
+        await app.Services.GetRequiredService<KeyRing>().RefreshAsync(ct);
+        if (options.Grpc.AllowInsecure) VaultLog.InsecureListener(logger);
+        await app.StartAsync(ct);
+        VaultLog.Started(logger, string.Join(", ", GrpcAddresses(app)), master.Id, master.CheckValue);
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+            await StartAsync(app);
+        }
+        catch (Exception e) when (e is OptionsValidationException or KeyConfigurationException)
+        {
+            await Console.Error.WriteLineAsync("payoutvault: cannot start: " + e.Message);
+            return 2;
+        }
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    /// <summary>The bound gRPC addresses (with the real port when 0 was configured).</summary>
+    public static IReadOnlyList<string> GrpcAddresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+
+    private static void ConfigureListeners(this WebApplicationBuilder builder)
+    {
+        var grpc = builder.Configuration.GetSection(VaultOptions.Section).Get<VaultOptions>()?.Grpc ?? new();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            var address = IPAddress.TryParse(grpc.BindAddress, out var ip) ? ip : IPAddress.Loopback;
+            kestrel.Listen(address, grpc.Port, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+    }
+}

@@ -1,0 +1,41 @@
+namespace PayoutVault.Server.Hosting;
+
+/// <summary>Configuration section "Vault" (environment variables: Vault__Section__Key).</summary>
+public sealed class VaultOptions
+{
+    public const string Section = "Vault";
+
+    public DatabaseOptions Database { get; set; } = new();
+    public KeyOptions Keys { get; set; } = new();
+    public GrpcListenerOptions Grpc { get; set; } = new();
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary>Npgsql connection string of the vault's application role.</summary>
+    public string ConnectionString { get; set; } = "";
+}
+
+public sealed class KeyOptions
+{
+    /// <summary>Path of the master key file made by `vaultctl keygen` (mode 0600).</summary>
+    public string? MasterKeyFile { get; set; }
+
+    /// <summary>Development alternative to the file: "key_id:base64key".</summary>
+    public string? MasterKey { get; set; }
+}
+
+public sealed class GrpcListenerOptions
+{
+    /// <summary>Address the gRPC listener binds (default 127.0.0.1).</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>gRPC port; 0 picks a free one (tests).</summary>
+    public int Port { get; set; } = 7431;
+
+    /// <summary>Development switch: plaintext HTTP/2 (h2c) without TLS or client certificates. Logged loudly.</summary>
+    public bool AllowInsecure { get; set; }
+
+    /// <summary>Serve gRPC server reflection. Off unless configured on.</summary>
+    public bool EnableReflection { get; set; }
+}

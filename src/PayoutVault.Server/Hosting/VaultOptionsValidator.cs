@@ -1,0 +1,31 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace PayoutVault.Server.Hosting;
+
+/// <summary>Start-up validation: every problem is named with the configuration key that fixes it.</summary>
+public sealed class VaultOptionsValidator : IValidateOptions<VaultOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VaultOptions o)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.Database.ConnectionString))
+            errors.Add("Vault:Database:ConnectionString is required.");
+        else
+        {
+            try { _ = new Npgsql.NpgsqlConnectionStringBuilder(o.Database.ConnectionString); }
+            catch (ArgumentException) { errors.Add("Vault:Database:ConnectionString is not a valid Npgsql connection string."); }
+        }
+        var hasFile = !string.IsNullOrWhiteSpace(o.Keys.MasterKeyFile);
+        var hasInline = !string.IsNullOrWhiteSpace(o.Keys.MasterKey);
+        if (hasFile == hasInline)
+            errors.Add("Set exactly one of Vault:Keys:MasterKeyFile (a file made by `vaultctl keygen`) or Vault:Keys:MasterKey.");
+        if (!IPAddress.TryParse(o.Grpc.BindAddress, out _))
+            errors.Add("Vault:Grpc:BindAddress must be an IP address.");
+        if (o.Grpc.Port is < 0 or > 65535)
+            errors.Add("Vault:Grpc:Port must be 0-65535.");
+        if (!o.Grpc.AllowInsecure)
+            errors.Add("TLS for the gRPC listener is not configured: set Vault:Grpc:AllowInsecure=true (development only).");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,21 @@
+using Npgsql;
+
+namespace PayoutVault.Server.Storage;
+
+/// <summary>Classifies database failures by SQLSTATE, never by message text.</summary>
+public static class DatabaseErrors
+{
+    public static bool IsUniqueViolation(Exception e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    /// <summary>The database cannot be reached or is shutting down: the caller should retry later.</summary>
+    public static bool IsUnavailable(Exception e) => e switch
+    {
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow
+            or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.TooManyConnections
+            || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => true,
+        NpgsqlException npg when npg.IsTransient => true,
+        _ => false,
+    };
+}

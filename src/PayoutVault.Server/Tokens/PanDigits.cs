@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+
+namespace PayoutVault.Server.Tokens;
+
+/// <summary>
+/// A card number as ASCII digits in a pinned buffer the vault owns: the GC never moves (and so never copies) it, and
+/// Dispose zeroes it. This is the only type that holds a plaintext card number; it has no ToString on purpose.
+/// </summary>
+public sealed class PanDigits : IDisposable
+{
+    private readonly byte[] _buffer;
+    private bool _disposed;
+
+    private PanDigits(int length)
+    {
+        _buffer = GC.AllocateUninitializedArray<byte>(length, pinned: true);
+    }
+
+    public static PanDigits CopyOf(ReadOnlySpan<byte> digits)
+    {
+        var pan = new PanDigits(digits.Length);
+        digits.CopyTo(pan._buffer);
+        return pan;
+    }
+
+    internal static PanDigits Allocate(int length) => new(length);
+
+    internal Span<byte> Writable => _buffer;
+
+    public ReadOnlySpan<byte> Span
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _buffer;
+        }
+    }
+
+    public int Length => _buffer.Length;
+
+    public string Bin => System.Text.Encoding.ASCII.GetString(_buffer, 0, 6);
+
+    public string Last4 => System.Text.Encoding.ASCII.GetString(_buffer, _buffer.Length - 4, 4);
+
+    public override string ToString() => "PanDigits(redacted)";
+
+    public void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(_buffer);
+        _disposed = true;
+    }
+}

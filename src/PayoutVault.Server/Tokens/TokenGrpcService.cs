@@ -1,0 +1,49 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using PayoutVault.Contracts.V1;
+
+namespace PayoutVault.Server.Tokens;
+
+/// <summary>Thin gRPC adapter: map in, delegate to TokenVault, map out. Errors are mapped in one interceptor.</summary>
+public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter) : TokenService.TokenServiceBase
+{
+    public override async Task<TokenizeResponse> Tokenize(TokenizeRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var outcome = await vault.TokenizeAsync(request.Pan.Memory,
+                request.Expiry?.Month, request.Expiry?.Year, context.CancellationToken);
+            return new TokenizeResponse { Card = ToProto(outcome.Card), Created = outcome.Created };
+        }
+        finally
+        {
+            // The request message is ours once parsed: wipe its copy of the card number.
+            MemoryMarshal.AsMemory(request.Pan.Memory).Span.Clear();
+        }
+    }
+
+    public override async Task<CardToken> GetToken(GetTokenRequest request, ServerCallContext context) =>
+        ToProto(await vault.GetAsync(request.Token, context.CancellationToken));
+
+    public override async Task<DeleteTokenResponse> DeleteToken(DeleteTokenRequest request, ServerCallContext context)
+    {
+        var deletedAt = await deleter.DeleteAsync(request.Token, context.CancellationToken);
+        return new DeleteTokenResponse { Token = request.Token, DeletedAt = Timestamp.FromDateTime(deletedAt) };
+    }
+
+    internal static CardToken ToProto(CardRecord card)
+    {
+        var proto = new CardToken
+        {
+            Token = card.Token,
+            Bin = card.Bin,
+            Last4 = card.Last4,
+            Brand = card.Brand,
+            CreatedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(card.CreatedAt, DateTimeKind.Utc)),
+        };
+        if (card.ExpMonth is { } m && card.ExpYear is { } y) proto.Expiry = new CardExpiry { Month = m, Year = y };
+        if (card.LastUsedAt is { } used) proto.LastUsedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(used, DateTimeKind.Utc));
+        return proto;
+    }
+}

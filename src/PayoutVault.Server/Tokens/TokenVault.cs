@@ -1,0 +1,69 @@
+using PayoutVault.Server.Errors;
+using PayoutVault.Server.Logging;
+
+namespace PayoutVault.Server.Tokens;
+
+/// <summary>
+/// Tokenization logic, free of gRPC: validate, fingerprint, encrypt, store through the group-commit writer. Also the
+/// vault's only detokenization path, used in memory by the payout sender.
+/// </summary>
+public sealed class TokenVault(
+    CardCrypto crypto, CardStore store, TokenizeWriter writer, TimeProvider time, ILogger<TokenVault> logger)
+{
+    public async Task<TokenizeOutcome> TokenizeAsync(ReadOnlyMemory<byte> pan, int? expMonth, int? expYear, CancellationToken ct)
+    {
+        var violations = new Violations();
+        if (PanValidator.Validate(pan.Span) is { } panProblem) violations.Add("pan", panProblem);
+        ValidateExpiry(violations, expMonth, expYear);
+        violations.ThrowIfAny();
+
+        NewCard card;
+        using (var digits = PanDigits.CopyOf(pan.Span))
+        {
+            var token = TokenFormat.NewToken();
+            var sealedPan = crypto.Encrypt(token, digits.Span);
+            var fpVersion = crypto.ActiveFingerprintVersion;
+            var fingerprint = crypto.Fingerprint(digits.Span, fpVersion);
+            var others = crypto.AllFingerprints(digits.Span).Where(f => !f.AsSpan().SequenceEqual(fingerprint)).ToArray();
+            card = new NewCard(token, fingerprint, fpVersion, others, sealedPan.Ciphertext, sealedPan.DataKeyVersion,
+                digits.Bin, digits.Last4, CardBrand.Detect(digits.Span), expMonth, expYear);
+        }
+        var outcome = await writer.WriteAsync(card, ct);
+        VaultLog.Tokenized(logger, outcome.Card.Token, outcome.Created);
+        return outcome;
+    }
+
+    public async Task<CardRecord> GetAsync(string token, CancellationToken ct)
+    {
+        ValidateToken(token, "token");
+        return await store.GetAsync(token, ct) ?? throw NotFound(token);
+    }
+
+    /// <summary>Decrypts a card number into a vault-owned buffer. The caller must dispose it, which zeroes it.</summary>
+    public async Task<(CardRecord Card, PanDigits Pan)> OpenAsync(string token, CancellationToken ct)
+    {
+        var sealedCard = await store.GetSealedAsync(token, ct) ?? throw NotFound(token);
+        return (sealedCard.Card, crypto.Decrypt(token, sealedCard.DataKeyVersion, sealedCard.Ciphertext));
+    }
+
+    public static void ValidateToken(string? token, string field)
+    {
+        if (string.IsNullOrEmpty(token)) Violations.Throw(field, $"{field} is required");
+        if (!TokenFormat.IsValid(token)) Violations.Throw(field, $"{field} must be tok_ followed by 26 base32 characters");
+    }
+
+    internal static NotFoundException NotFound(string token) => new($"Token {token} does not exist or was deleted.");
+
+    private void ValidateExpiry(Violations violations, int? month, int? year)
+    {
+        if (month is null && year is null) return;
+        if (month is not (>= 1 and <= 12)) violations.Add("expiry.month", "expiry.month must be 1 to 12");
+        if (year is not (>= 2000 and <= 2099)) violations.Add("expiry.year", "expiry.year must be a four-digit year");
+        else if (month is >= 1 and <= 12)
+        {
+            var now = time.GetUtcNow();
+            if (year < now.Year || (year == now.Year && month < now.Month))
+                violations.Add("expiry", "the card has expired");
+        }
+    }
+}
