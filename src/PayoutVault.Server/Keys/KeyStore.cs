@@ -17,7 +17,7 @@ public sealed class KeyStore(NpgsqlDataSource dataSource)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var lk = new NpgsqlCommand("SELECT pg_advisory_xact_lock(0x5041594F4B455953)", conn, tx))
+        await using (var lk = new NpgsqlCommand("SELECT pg_advisory_xact_lock(5785384152017913171)", conn, tx))
             await lk.ExecuteNonQueryAsync(ct);
 
         string? activeId = null, activeKcv = null;
