@@ -14,7 +14,7 @@ public sealed class VaultOptionsValidator : IValidateOptions<VaultOptions>
         else
         {
             try { _ = new Npgsql.NpgsqlConnectionStringBuilder(o.Database.ConnectionString); }
-            catch (ArgumentException) { errors.Add("Vault:Database:ConnectionString is not a valid Npgsql connection string."); }
+            catch (ArgumentException e) { errors.Add("Vault:Database:ConnectionString is not a valid Npgsql connection string: " + e.Message); }
         }
         var hasFile = !string.IsNullOrWhiteSpace(o.Keys.MasterKeyFile);
         var hasInline = !string.IsNullOrWhiteSpace(o.Keys.MasterKey);

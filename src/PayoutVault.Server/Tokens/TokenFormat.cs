@@ -17,7 +17,7 @@ public static class TokenFormat
         token is { Length: 30 } && token.StartsWith(Prefix, StringComparison.Ordinal) && token.AsSpan(4).IndexOfAnyExcept(Alphabet) < 0;
 
     /// <summary>n base32 characters of 5 random bits each; 26 characters carry 130 bits, the top 2 fixed to zero.</summary>
-    internal static string RandomBase32(int length)
+    public static string RandomBase32(int length)
     {
         Span<byte> bytes = stackalloc byte[16];
         RandomNumberGenerator.Fill(bytes);
