@@ -42,6 +42,17 @@ public sealed class ZeroingBufferWriter : IBufferWriter<byte>, IDisposable
         }
     }
 
+    /// <summary>The written bytes as memory (e.g. for JsonDocument.Parse, which then reads them without a copy).
+    /// Valid until the writer grows, detaches or is disposed.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _buffer is null ? default : _buffer.AsMemory(0, _written);
+        }
+    }
+
     public void Advance(int count)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
