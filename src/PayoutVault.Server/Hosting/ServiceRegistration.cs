@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Server.Grpc;
+using PayoutVault.Bank131;
 using PayoutVault.Server.Keys;
+using PayoutVault.Server.Payouts;
+using PayoutVault.Server.Webhooks;
 using PayoutVault.Server.Storage;
 using PayoutVault.Server.Tokens;
 
@@ -48,6 +51,28 @@ public static class ServiceRegistration
         return services;
     }
 
+    public static IServiceCollection AddVaultPayouts(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Bank131Settings>().BindConfiguration(Bank131Settings.Section);
+        services.AddOptions<PayoutOptions>().BindConfiguration(PayoutOptions.Section);
+        services.AddSingleton<Bank131Gateway>();
+        services.AddSingleton<PayoutStore>();
+        services.AddSingleton<PayoutSender>();
+        services.AddSingleton<PayoutOperations>();
+        if (configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true)
+            services.AddHostedService<PayoutReconciler>();
+        return services;
+    }
+
+    public static IServiceCollection AddVaultWebhooks(this IServiceCollection services)
+    {
+        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        services.AddSingleton(sp => new Bank131WebhookVerifier(Bank131SignatureVerifier.FromPemFile(
+            sp.GetRequiredService<IOptions<WebhookOptions>>().Value.BankPublicKeyFile)));
+        services.AddSingleton<WebhookIngestor>();
+        return services;
+    }
+
     public static IServiceCollection AddVaultGrpc(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddGrpc(o =>
@@ -64,6 +89,7 @@ public static class ServiceRegistration
     public static WebApplication MapVaultGrpc(this WebApplication app, IConfiguration configuration)
     {
         app.MapGrpcService<TokenGrpcService>();
+        app.MapGrpcService<PayoutGrpcService>();
         app.MapGrpcHealthChecksService();
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) app.MapGrpcReflectionService();
         return app;

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using PayoutVault.Server.Keys;
 using PayoutVault.Server.Logging;
+using PayoutVault.Server.Payouts;
+using PayoutVault.Server.Webhooks;
 using PayoutVault.Server.Storage;
 
 namespace PayoutVault.Server.Hosting;
@@ -21,11 +23,15 @@ public static class VaultHost
         builder.Services.AddVaultStorage();
         builder.Services.AddVaultKeys();
         builder.Services.AddVaultTokens();
+        builder.Services.AddVaultPayouts(builder.Configuration);
+        var payoutsEnabled = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true;
+        if (payoutsEnabled) builder.Services.AddVaultWebhooks();
         builder.Services.AddVaultGrpc(builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.MapVaultGrpc(builder.Configuration);
+        if (payoutsEnabled) app.MapBank131Webhooks();
         return app;
     }
 
@@ -68,11 +74,18 @@ public static class VaultHost
     private static void ConfigureListeners(this WebApplicationBuilder builder)
     {
         var grpc = builder.Configuration.GetSection(VaultOptions.Section).Get<VaultOptions>()?.Grpc ?? new();
+        var bank = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>() ?? new();
+        var webhooks = builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             var address = IPAddress.TryParse(grpc.BindAddress, out var ip) ? ip : IPAddress.Loopback;
             kestrel.Listen(address, grpc.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            // The bank-facing webhook listener is separate and HTTP/1.1 only; it is authenticated by the bank's
+            // signature alone, and is opened only when payouts are configured.
+            if (bank.Enabled)
+                kestrel.Listen(IPAddress.TryParse(webhooks.BindAddress, out var hookIp) ? hookIp : IPAddress.Loopback,
+                    webhooks.Port, listen => listen.Protocols = HttpProtocols.Http1);
         });
     }
 }

@@ -29,4 +29,31 @@ public static partial class VaultLog
 
     [LoggerMessage(1901, LogLevel.Error, "Unhandled error in {Method}: {ErrorType}")]
     public static partial void UnhandledError(ILogger logger, string method, string errorType);
+
+    [LoggerMessage(1200, LogLevel.Information, "Payout {PayoutId} created for token {Token} by {Caller}")]
+    public static partial void PayoutCreated(ILogger logger, string payoutId, string token, string caller);
+
+    [LoggerMessage(1201, LogLevel.Information, "Payout {PayoutId} sent to the bank: {Outcome} (HTTP {HttpStatus}, error code '{ErrorCode}')")]
+    public static partial void PayoutSent(ILogger logger, string payoutId, string outcome, int httpStatus, string errorCode);
+
+    [LoggerMessage(1202, LogLevel.Warning, "Payout {PayoutId} not sent: {Reason}")]
+    public static partial void PayoutNotSent(ILogger logger, string payoutId, string reason);
+
+    [LoggerMessage(1203, LogLevel.Information, "Reconciling payout {PayoutId} in state {State}")]
+    public static partial void Reconciling(ILogger logger, string payoutId, string state);
+
+    [LoggerMessage(1204, LogLevel.Warning, "Reconciliation pass failed: {ErrorType}")]
+    public static partial void ReconcileFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(1205, LogLevel.Information, "Payout {PayoutId} is now {State} ({Kind})")]
+    public static partial void PayoutMoved(ILogger logger, string payoutId, string state, string kind);
+
+    [LoggerMessage(1300, LogLevel.Information, "Webhook {Type} for session {SessionId} stored: payout {PayoutId}, {Outcome}")]
+    public static partial void WebhookStored(ILogger logger, string type, string sessionId, string payoutId, string outcome);
+
+    [LoggerMessage(1301, LogLevel.Information, "Duplicate webhook delivery for session {SessionId} acknowledged")]
+    public static partial void WebhookDuplicate(ILogger logger, string sessionId);
+
+    [LoggerMessage(1302, LogLevel.Warning, "Webhook rejected with HTTP {Status}: {Reason}")]
+    public static partial void WebhookRejected(ILogger logger, int status, string reason);
 }

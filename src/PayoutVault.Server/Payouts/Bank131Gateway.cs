@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+using PayoutVault.Bank131;
+using PayoutVault.Server.Errors;
+
+namespace PayoutVault.Server.Payouts;
+
+/// <summary>
+/// The configured Bank 131 client, built on first use. A vault without bank settings still tokenizes; payout calls
+/// then fail with FAILED_PRECONDITION instead of at start-up.
+/// </summary>
+public sealed class Bank131Gateway(IOptions<Bank131Settings> settings) : IDisposable
+{
+    private readonly Lazy<(Bank131Client Client, HttpClient Http)> _client = new(() => Create(settings.Value));
+
+    public bool Enabled => settings.Value.Enabled;
+
+    public Bank131Client Client => Enabled
+        ? _client.Value.Client
+        : throw new FailedPreconditionException("Payouts are not configured on this vault (Vault:Bank131:BaseUrl is empty).");
+
+    private static (Bank131Client, HttpClient) Create(Bank131Settings s)
+    {
+        var signer = Bank131Signer.FromPemFile(s.PrivateKeyFile, s.PrivateKeyPassphrase);
+        var handler = new SocketsHttpHandler
+        {
+            // PCI DSS 4.2.1: strong TLS only, with the platform's default certificate validation (never overridden).
+            SslOptions = { EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13 },
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
+        var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        var options = new Bank131Options { BaseUrl = s.BaseUrl, ProjectId = s.ProjectId, Timeout = s.Timeout };
+        return (new Bank131Client(http, options, signer), http);
+    }
+
+    public void Dispose()
+    {
+        if (_client.IsValueCreated) _client.Value.Http.Dispose();
+    }
+}

@@ -1,0 +1,18 @@
+namespace PayoutVault.Server.Payouts;
+
+/// <summary>Configuration section "Vault:Bank131". Payouts are off (FAILED_PRECONDITION) while BaseUrl is empty.</summary>
+public sealed class Bank131Settings
+{
+    public const string Section = "Vault:Bank131";
+
+    /// <summary>e.g. https://demo.bank131.ru for the bank's demo, or the sandbox's loopback URL.</summary>
+    public string BaseUrl { get; set; } = "";
+    public string ProjectId { get; set; } = "";
+
+    /// <summary>The partner RSA private key, PEM (PKCS#1 or PKCS#8, optionally encrypted).</summary>
+    public string PrivateKeyFile { get; set; } = "";
+    public string? PrivateKeyPassphrase { get; set; }
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(BaseUrl);
+}

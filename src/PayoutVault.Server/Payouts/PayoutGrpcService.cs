@@ -1,0 +1,38 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using PayoutVault.Contracts.V1;
+using PayoutVault.Server.Security;
+
+namespace PayoutVault.Server.Payouts;
+
+/// <summary>Thin gRPC adapter for payouts. Streams live in the Streaming folder.</summary>
+public sealed partial class PayoutGrpcService(PayoutOperations payouts) : PayoutService.PayoutServiceBase
+{
+    public override async Task<Payout> CreatePayout(CreatePayoutRequest request, ServerCallContext context) =>
+        ToProto(await payouts.CreateAsync(CallerIdentity.Of(context), request, context.CancellationToken));
+
+    public override async Task<Payout> GetPayout(GetPayoutRequest request, ServerCallContext context) =>
+        ToProto(await payouts.GetAsync(request.PayoutId, context.CancellationToken));
+
+    internal static Payout ToProto(PayoutRecord p)
+    {
+        var proto = new Payout
+        {
+            PayoutId = p.PayoutId,
+            IdempotencyKey = p.IdempotencyKey,
+            State = p.State.ToProto(),
+            CardToken = p.CardToken,
+            Card = new MaskedCard { Bin = p.Bin, Last4 = p.Last4, Brand = p.Brand },
+            AmountMinor = p.AmountMinor,
+            Currency = p.Currency,
+            BankSessionId = p.BankSessionId ?? "",
+            BankPayoutId = p.BankPayoutId ?? "",
+            ErrorCode = p.ErrorCode ?? "",
+            ErrorDescription = p.ErrorDescription ?? "",
+            CreatedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(p.CreatedAt, DateTimeKind.Utc)),
+            UpdatedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(p.UpdatedAt, DateTimeKind.Utc)),
+        };
+        foreach (var (key, value) in p.Metadata) proto.Metadata[key] = value;
+        return proto;
+    }
+}

@@ -1,0 +1,49 @@
+using PayoutVault.Contracts.V1;
+using PayoutVault.Server.Errors;
+using PayoutVault.Server.Logging;
+using PayoutVault.Server.Tokens;
+
+namespace PayoutVault.Server.Payouts;
+
+/// <summary>CreatePayout and GetPayout logic, free of gRPC: persist first, then send once.</summary>
+public sealed class PayoutOperations(
+    PayoutStore store, PayoutSender sender, Bank131Gateway bank, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<PayoutOptions> options, ILogger<PayoutOperations> logger)
+{
+    public async Task<PayoutRecord> CreateAsync(string caller, CreatePayoutRequest proto, CancellationToken ct)
+    {
+        var request = PayoutValidator.Validate(proto);
+        if (!bank.Enabled) _ = bank.Client; // throws FAILED_PRECONDITION: nothing is stored for a vault that cannot pay
+        var payoutId = "pay_" + TokenFormat.RandomBase32(26);
+        // If this process dies before the bank answers, the reconciler takes over once the lease runs out.
+        var inserted = await store.InsertAsync(payoutId, caller, request,
+            time.GetUtcNow().UtcDateTime + options.Value.InFlightLease, ct);
+        if (inserted is null)
+        {
+            var existing = await store.GetByKeyAsync(caller, request.IdempotencyKey, ct)
+                ?? throw new NotFoundException($"Token {request.CardToken} does not exist or was deleted.");
+            if (!existing.RequestHash.AsSpan().SequenceEqual(request.Hash()))
+                throw new AlreadyExistsException(
+                    $"Idempotency key '{request.IdempotencyKey}' was already used for a different payout request ({existing.PayoutId}); nothing was sent.");
+            return existing;
+        }
+        VaultLog.PayoutCreated(logger, inserted.PayoutId, inserted.CardToken, caller);
+        return await sender.SendNewAsync(inserted.PayoutId, ct);
+    }
+
+    public async Task<PayoutRecord> GetAsync(string payoutId, CancellationToken ct)
+    {
+        ValidatePayoutId(payoutId, "payout_id");
+        return await store.GetAsync(payoutId, ct) ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
+    }
+
+    public static bool IsValidPayoutId(string? id) =>
+        id is { Length: 30 } && id.StartsWith("pay_", StringComparison.Ordinal)
+        && id.AsSpan(4).IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyz234567") < 0;
+
+    public static void ValidatePayoutId(string? id, string field)
+    {
+        if (string.IsNullOrEmpty(id)) Violations.Throw(field, $"{field} is required");
+        if (!IsValidPayoutId(id)) Violations.Throw(field, $"{field} must be pay_ followed by 26 base32 characters");
+    }
+}

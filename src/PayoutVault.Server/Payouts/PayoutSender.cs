@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Options;
+using PayoutVault.Bank131;
+using PayoutVault.Server.Errors;
+using PayoutVault.Server.Logging;
+using PayoutVault.Server.Tokens;
+
+namespace PayoutVault.Server.Payouts;
+
+/// <summary>
+/// Where a payout is sent to Bank 131. The card number is decrypted into a vault-owned buffer, written once into the
+/// JSON body (another vault-owned buffer), and both are zeroed: the PAN buffer as soon as the body exists, the body
+/// as soon as the call completes, whatever its outcome. The bank's idempotency key is the payout id, so every resend
+/// of one payout is the same request to the bank and can never create a second payout.
+/// </summary>
+public sealed class PayoutSender(
+    PayoutStore store, TokenVault vault, Bank131Gateway bank, TimeProvider time,
+    IOptions<PayoutOptions> options, ILogger<PayoutSender> logger)
+{
+    private PayoutOptions Options => options.Value;
+
+    /// <summary>Claims a created payout (created -> submitted, committed before any byte goes out) and sends it.</summary>
+    public async Task<PayoutRecord> SendNewAsync(string payoutId, CancellationToken ct)
+    {
+        var claimed = await store.ApplyAsync(payoutId, p => p.State == PayoutState.Created
+            ? new PayoutChange("submitted", PayoutState.Submitted) { CountSend = true, NextCheckAt = Now + Options.InFlightLease }
+            : null, ct);
+        if (claimed is not { Moved: true } c) return claimed?.Payout ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
+        return await SendAsync(c.Payout, ct);
+    }
+
+    /// <summary>Sends (or resends, with the same idempotency key) a payout and records what the bank said.</summary>
+    public async Task<PayoutRecord> SendAsync(PayoutRecord payout, CancellationToken ct)
+    {
+        SensitiveBuffer body;
+        try
+        {
+            var (_, pan) = await vault.OpenAsync(payout.CardToken, ct);
+            using (pan)
+                body = PayoutRequestBody.Write(pan.Span, payout.Recipient, payout.AmountMinor, payout.Currency,
+                    payout.PayoutId, payout.Metadata);
+        }
+        catch (Exception e) when (e is NotFoundException or DataLossException)
+        {
+            // Nothing was sent: the card is gone or unreadable, so the payout fails for good.
+            var code = e is NotFoundException ? "card_token_deleted" : "card_data_integrity";
+            VaultLog.PayoutNotSent(logger, payout.PayoutId, code);
+            return await ApplyOrCurrentAsync(payout, new PayoutChange("vault_rejected", PayoutState.Failed)
+            {
+                ErrorCode = code, ErrorDescription = "The vault could not read the card behind the token.",
+            });
+        }
+
+        InitPayoutResult result;
+        using (body)
+        {
+            await store.TouchCardAsync(payout.CardToken, CancellationToken.None);
+            // Never abandon a send because the caller went away: the outcome must be recorded either way.
+            result = await bank.Client.InitPayoutAsync(body, payout.PayoutId, CancellationToken.None);
+        }
+        VaultLog.PayoutSent(logger, payout.PayoutId, result.Outcome.ToString(), result.HttpStatus ?? 0, result.ErrorCode ?? "");
+        return await ApplyOrCurrentAsync(payout, ChangeFor(result, payout));
+    }
+
+    private PayoutChange ChangeFor(InitPayoutResult result, PayoutRecord payout) => result.Outcome switch
+    {
+        InitPayoutOutcome.Accepted => new PayoutChange("bank_accepted",
+            PayoutStates.FromBank(result.PayoutStatus) ?? PayoutState.InProgress)
+        {
+            BankSessionId = result.SessionId,
+            BankPayoutId = result.BankPayoutId,
+            ErrorCode = result.ErrorCode,
+            ErrorDescription = result.ErrorDescription,
+            NextCheckAt = Now + Options.StatusCheckAfterAccept,
+        },
+        InitPayoutOutcome.Rejected => new PayoutChange("bank_rejected", PayoutState.Failed)
+        {
+            ErrorCode = result.ErrorCode ?? "bank_rejected",
+            ErrorDescription = result.ErrorDescription,
+        },
+        // The bank has this key already: a payout may exist. Never create another; wait for the webhook or status.
+        InitPayoutOutcome.IdempotencyKeyExists => new PayoutChange("unknown", PayoutState.Unknown)
+        {
+            CountCheck = true,
+            NextCheckAt = Now + Options.Backoff(payout.CheckAttempts),
+        },
+        _ => new PayoutChange("unknown", PayoutState.Unknown)
+        {
+            CountCheck = true,
+            ErrorDescription = result.FailureReason,
+            NextCheckAt = Now + Options.Backoff(payout.CheckAttempts),
+        },
+    };
+
+    private async Task<PayoutRecord> ApplyOrCurrentAsync(PayoutRecord payout, PayoutChange change)
+    {
+        var applied = await store.ApplyAsync(payout.PayoutId, _ => change, CancellationToken.None);
+        return applied?.Payout ?? payout;
+    }
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Options;
+using PayoutVault.Bank131;
+using PayoutVault.Server.Logging;
+using PayoutVault.Server.Storage;
+
+namespace PayoutVault.Server.Webhooks;
+
+/// <summary>
+/// POST /webhooks/bank131 on the HTTP/1.1 webhook listener. Order matters: bound the size, verify the signature over
+/// the raw bytes, and only then look at content type and JSON. 200 means "durably stored"; 503 asks the bank to retry.
+/// </summary>
+public static class WebhookEndpoint
+{
+    public static WebApplication MapBank131Webhooks(this WebApplication app)
+    {
+        app.MapPost(WebhookOptions.Path, HandleAsync);
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext http, WebhookIngestor ingestor,
+        Bank131WebhookVerifier verifier, IOptions<WebhookOptions> options, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("PayoutVault.Webhooks");
+        // The gRPC listener speaks HTTP/2 only, so HTTP/1.1 proves the request came in on the webhook listener.
+        if (!HttpProtocolIsWebhookListener(http)) return Results.NotFound();
+
+        var max = options.Value.MaxBodyBytes;
+        if (http.Request.ContentLength > max) return Reject(logger, StatusCodes.Status413PayloadTooLarge, "body_too_large");
+        var body = await ReadBoundedAsync(http.Request.Body, max, http.RequestAborted);
+        if (body is null) return Reject(logger, StatusCodes.Status413PayloadTooLarge, "body_too_large");
+
+        if (!verifier.Verifier.Verify(body, http.Request.Headers[Bank131Headers.Sign].ToString()))
+        {
+            await verifier.OnRejectedAsync(http, http.RequestAborted);
+            return Reject(logger, StatusCodes.Status401Unauthorized, "bad_signature");
+        }
+        if (http.Request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return Reject(logger, StatusCodes.Status400BadRequest, "wrong_content_type");
+        if (!Bank131Webhook.TryParse(body, out var webhook))
+            return Reject(logger, StatusCodes.Status400BadRequest, "malformed_json");
+
+        try
+        {
+            await ingestor.IngestAsync(body, webhook, http.RequestAborted);
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            VaultLog.DatabaseUnavailable(logger, WebhookOptions.Path, e.GetType().Name);
+            return Results.Json(new { status = "error", error = "storage unavailable, retry" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return Results.Json(new { status = "ok" });
+    }
+
+    private static bool HttpProtocolIsWebhookListener(HttpContext http) =>
+        string.Equals(http.Request.Protocol, "HTTP/1.1", StringComparison.Ordinal);
+
+    private static IResult Reject(ILogger logger, int status, string reason)
+    {
+        VaultLog.WebhookRejected(logger, status, reason);
+        return Results.Json(new { status = "error", error = reason }, statusCode: status);
+    }
+
+    /// <summary>Reads at most max bytes; null when the body is larger.</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream stream, int max, CancellationToken ct)
+    {
+        var buffer = new byte[Math.Min(max + 1, 16 * 1024)];
+        var length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (buffer.Length > max) return null;
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, max + 1));
+            }
+            var read = await stream.ReadAsync(buffer.AsMemory(length), ct);
+            if (read == 0) break;
+            length += read;
+            if (length > max) return null;
+        }
+        return buffer[..length];
+    }
+}

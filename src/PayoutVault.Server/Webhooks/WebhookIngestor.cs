@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PayoutVault.Bank131;
+using PayoutVault.Server.Logging;
+using PayoutVault.Server.Payouts;
+
+namespace PayoutVault.Server.Webhooks;
+
+public enum WebhookOutcome { Applied, Ignored, UnknownPayout, UnsupportedType, Duplicate }
+
+/// <summary>
+/// Makes a verified webhook durable: in one transaction it records the delivery (deduped by body hash), applies the
+/// state change forward-only, and appends the payout event. Only after the commit does the endpoint answer 200.
+/// </summary>
+public sealed class WebhookIngestor(
+    NpgsqlDataSource dataSource, PayoutStore payouts, TimeProvider time, IOptions<PayoutOptions> payoutOptions,
+    ILogger<WebhookIngestor> logger)
+{
+    public const string PaymentFinished = "payment_finished";
+
+    public async Task<WebhookOutcome> IngestAsync(ReadOnlyMemory<byte> rawBody, Bank131Webhook webhook, CancellationToken ct)
+    {
+        var hash = SHA256.HashData(rawBody.Span);
+        var news = webhook.Payouts.Count > 0 ? webhook.Payouts[0] : null;
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+
+        var deliveryId = await InsertDeliveryAsync(conn, tx, hash, webhook, news, ct);
+        if (deliveryId is null)
+        {
+            await tx.RollbackAsync(ct);
+            VaultLog.WebhookDuplicate(logger, webhook.SessionId ?? "");
+            return WebhookOutcome.Duplicate;
+        }
+
+        var outcome = WebhookOutcome.UnsupportedType;
+        string? payoutId = null;
+        if (webhook.Type == PaymentFinished)
+        {
+            payoutId = await FindPayoutAsync(conn, tx, webhook.SessionId, news?.PayoutIdFromMetadata, ct);
+            outcome = WebhookOutcome.UnknownPayout;
+            if (payoutId is not null)
+            {
+                var applied = await payouts.ApplyAsync(conn, tx, payoutId, _ => ChangeFor(webhook, news), ct);
+                outcome = applied is { Moved: true } ? WebhookOutcome.Applied : WebhookOutcome.Ignored;
+            }
+        }
+        await SetOutcomeAsync(conn, tx, deliveryId.Value, payoutId, outcome, ct);
+        await tx.CommitAsync(ct);
+        VaultLog.WebhookStored(logger, webhook.Type, webhook.SessionId ?? "", payoutId ?? "", outcome.ToString());
+        return outcome;
+    }
+
+    private PayoutChange ChangeFor(Bank131Webhook webhook, Bank131Payout? news)
+    {
+        var state = PayoutStates.FromBank(news?.Status);
+        return new PayoutChange("webhook", state)
+        {
+            RecordIfIgnored = true,
+            BankSessionId = webhook.SessionId,
+            BankPayoutId = news?.Id,
+            ErrorCode = news?.ErrorCode ?? webhook.ErrorCode,
+            ErrorDescription = CardNumberMasking.Mask(news?.ErrorDescription ?? webhook.ErrorDescription),
+            KeepNextCheck = state is null,
+            NextCheckAt = time.GetUtcNow().UtcDateTime + payoutOptions.Value.StatusCheckAfterAccept,
+        };
+    }
+
+    private static async Task<long?> InsertDeliveryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, byte[] hash,
+        Bank131Webhook webhook, Bank131Payout? news, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO webhook_deliveries (body_sha256, type, bank_session_id, bank_payout_id, bank_status, outcome, metadata)
+            VALUES (@h, @type, @session, @payout, @status, 'ignored', @metadata::jsonb)
+            ON CONFLICT (body_sha256) DO NOTHING
+            RETURNING id
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("h", hash);
+        cmd.Parameters.AddWithValue("type", webhook.Type);
+        cmd.Parameters.AddWithValue("session", (object?)webhook.SessionId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("payout", (object?)news?.Id ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("status", (object?)news?.Status ?? DBNull.Value);
+        // Echoed metadata is kept, with anything that looks like a card number masked before it is stored.
+        cmd.Parameters.AddWithValue("metadata", (object?)CardNumberMasking.Mask(news?.MetadataJson) ?? DBNull.Value);
+        var id = await cmd.ExecuteScalarAsync(ct);
+        return id is long l ? l : null;
+    }
+
+    private static async Task<string?> FindPayoutAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        string? sessionId, string? payoutIdFromMetadata, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("""
+            SELECT payout_id FROM payouts
+            WHERE (@session::text IS NOT NULL AND bank_session_id = @session) OR payout_id = @fromMetadata
+            ORDER BY (bank_session_id = @session) DESC NULLS LAST LIMIT 1
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("session", (object?)sessionId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("fromMetadata",
+            PayoutOperations.IsValidPayoutId(payoutIdFromMetadata) ? payoutIdFromMetadata! : "");
+        return await cmd.ExecuteScalarAsync(ct) as string;
+    }
+
+    private static async Task SetOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long id, string? payoutId,
+        WebhookOutcome outcome, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "UPDATE webhook_deliveries SET payout_id = @p, outcome = @o WHERE id = @id", conn, tx);
+        cmd.Parameters.AddWithValue("id", id);
+        cmd.Parameters.AddWithValue("p", (object?)payoutId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("o", outcome switch
+        {
+            WebhookOutcome.Applied => "applied",
+            WebhookOutcome.UnknownPayout => "unknown_payout",
+            WebhookOutcome.UnsupportedType => "unsupported_type",
+            _ => "ignored",
+        });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
