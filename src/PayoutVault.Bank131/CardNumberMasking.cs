@@ -6,7 +6,7 @@ namespace PayoutVault.Bank131;
 /// Masks anything that looks like a card number in text the bank sends back (error descriptions), so that a bank
 /// message quoting the card can never carry a full PAN into the vault's results, logs or events.
 /// </summary>
-internal static class CardNumberMasking
+public static class CardNumberMasking
 {
     /// <summary>Shortest digit run treated as a possible PAN (card numbers are 12 to 19 digits).</summary>
     private const int MinDigits = 12;
