@@ -6,6 +6,7 @@ using PayoutVault.Server.Keys;
 using PayoutVault.Server.Payouts;
 using PayoutVault.Server.Webhooks;
 using PayoutVault.Server.Storage;
+using PayoutVault.Server.Streaming;
 using PayoutVault.Server.Tokens;
 
 namespace PayoutVault.Server.Hosting;
@@ -61,6 +62,16 @@ public static class ServiceRegistration
         services.AddSingleton<PayoutOperations>();
         if (configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true)
             services.AddHostedService<PayoutReconciler>();
+        return services;
+    }
+
+    public static IServiceCollection AddVaultStreaming(this IServiceCollection services)
+    {
+        services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section);
+        services.AddSingleton<PayoutEventLog>();
+        services.AddSingleton<PayoutEventFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<PayoutEventFeed>());
+        services.AddSingleton<PayoutSubscription>();
         return services;
     }
 

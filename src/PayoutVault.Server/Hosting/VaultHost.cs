@@ -24,6 +24,7 @@ public static class VaultHost
         builder.Services.AddVaultKeys();
         builder.Services.AddVaultTokens();
         builder.Services.AddVaultPayouts(builder.Configuration);
+        builder.Services.AddVaultStreaming();
         var payoutsEnabled = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true;
         if (payoutsEnabled) builder.Services.AddVaultWebhooks();
         builder.Services.AddVaultGrpc(builder.Configuration);

@@ -56,4 +56,10 @@ public static partial class VaultLog
 
     [LoggerMessage(1302, LogLevel.Warning, "Webhook rejected with HTTP {Status}: {Reason}")]
     public static partial void WebhookRejected(ILogger logger, int status, string reason);
+
+    [LoggerMessage(1400, LogLevel.Warning, "Payout event feed failed, retrying: {ErrorType}")]
+    public static partial void FeedFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(1401, LogLevel.Debug, "Subscriber {Method} from cursor {Cursor} ended after cursor {LastCursor}")]
+    public static partial void SubscriberEnded(ILogger logger, string method, long cursor, long lastCursor);
 }

@@ -169,7 +169,9 @@ public sealed class PayoutStore(NpgsqlDataSource dataSource)
     internal static async Task AppendEventAsync(NpgsqlConnection conn, NpgsqlTransaction tx, PayoutRecord p,
         string kind, bool stateChanged, CancellationToken ct)
     {
+        // The shared lock is held from taking a sequence value until commit; see PayoutEventLog.ReadHighWaterAsync.
         await using var cmd = new NpgsqlCommand($"""
+            SELECT pg_advisory_xact_lock_shared({Streaming.PayoutEventLog.AppendLockKey});
             INSERT INTO payout_events (payout_id, kind, state, state_changed, bank_session_id, error_code,
                                        amount_minor, currency, metadata)
             VALUES (@id, @kind, @state, @changed, @session, @error, @amount, @currency, @metadata::jsonb);

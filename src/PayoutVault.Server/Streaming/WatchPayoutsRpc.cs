@@ -1,0 +1,94 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using PayoutVault.Contracts.V1;
+using PayoutVault.Server.Errors;
+using PayoutVault.Server.Payouts;
+using PayoutVault.Server.Streaming;
+
+namespace PayoutVault.Server.Payouts;
+
+/// <summary>The two server streams of PayoutService.</summary>
+public sealed partial class PayoutGrpcService
+{
+    public override async Task WatchPayouts(WatchPayoutsRequest request, IServerStreamWriter<PayoutEvent> stream,
+        ServerCallContext context)
+    {
+        var filter = ValidateWatch(request);
+        var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
+        using var ct = Stopping(context);
+        await RunAsync(subscription, request.FromCursor, filter, stream, stopAtTerminal: false, ct.Token);
+    }
+
+    public override async Task WatchPayout(WatchPayoutRequest request, IServerStreamWriter<PayoutEvent> stream,
+        ServerCallContext context)
+    {
+        await payouts.GetAsync(request.PayoutId, context.CancellationToken); // INVALID_ARGUMENT / NOT_FOUND first
+        var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
+        var filter = new PayoutEventFilter(new HashSet<string> { request.PayoutId }, new HashSet<string>());
+        using var ct = Stopping(context);
+        await RunAsync(subscription, 0, filter, stream, stopAtTerminal: true, ct.Token);
+    }
+
+    private static async Task RunAsync(PayoutSubscription subscription, long from, PayoutEventFilter filter,
+        IServerStreamWriter<PayoutEvent> stream, bool stopAtTerminal, CancellationToken ct)
+    {
+        try
+        {
+            await subscription.RunAsync(from, filter, async e =>
+            {
+                await stream.WriteAsync(ToProto(e), ct);
+                return !(stopAtTerminal && PayoutStates.FromDb(e.State).IsTerminal());
+            }, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away or the server is stopping: a normal end of a stream.
+        }
+    }
+
+    /// <summary>Ends streams both when the client cancels and when this replica shuts down.</summary>
+    private static CancellationTokenSource Stopping(ServerCallContext context)
+    {
+        var lifetime = context.GetHttpContext().RequestServices.GetRequiredService<IHostApplicationLifetime>();
+        return CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+    }
+
+    private static PayoutEventFilter ValidateWatch(WatchPayoutsRequest request)
+    {
+        var v = new Violations();
+        if (request.FromCursor < 0) v.Add("from_cursor", "from_cursor must be 0 or a cursor received earlier");
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var states = new HashSet<string>(StringComparer.Ordinal);
+        if (request.Filter is { } f)
+        {
+            if (f.PayoutIds.Count > 1000) v.Add("filter.payout_ids", "at most 1000 payout ids");
+            foreach (var id in f.PayoutIds)
+                if (PayoutOperations.IsValidPayoutId(id)) ids.Add(id);
+                else v.Add("filter.payout_ids", "payout ids must be pay_ followed by 26 base32 characters");
+            foreach (var s in f.States)
+                if (PayoutStates.FromProto(s) is { } state) states.Add(state.ToDb());
+                else v.Add("filter.states", "states must be named payout states");
+        }
+        v.ThrowIfAny();
+        return new PayoutEventFilter(ids, states);
+    }
+
+    internal static PayoutEvent ToProto(PayoutEventRecord e)
+    {
+        var proto = new PayoutEvent
+        {
+            Cursor = e.Seq,
+            PayoutId = e.PayoutId,
+            State = PayoutStates.FromDb(e.State).ToProto(),
+            Kind = e.Kind,
+            StateChanged = e.StateChanged,
+            BankSessionId = e.BankSessionId ?? "",
+            ErrorCode = e.ErrorCode ?? "",
+            AmountMinor = e.AmountMinor,
+            Currency = e.Currency,
+            OccurredAt = Timestamp.FromDateTime(e.OccurredAt),
+        };
+        foreach (var (k, value) in e.Metadata) proto.Metadata[k] = value;
+        return proto;
+    }
+}
