@@ -68,7 +68,11 @@ public static class VaultHost
         return 0;
     }
 
-    /// <summary>The bound gRPC addresses (with the real port when 0 was configured).</summary>
+    /// <summary>The webhook listener's base address (e.g. http://127.0.0.1:7432), or null when payouts are off.
+    /// Kestrel reports addresses in listen order: gRPC first, then webhooks.</summary>
+    public static string? WebhookAddress(WebApplication app) => GrpcAddresses(app).Skip(1).FirstOrDefault();
+
+    /// <summary>The bound addresses, gRPC first (with the real port when 0 was configured).</summary>
     public static IReadOnlyList<string> GrpcAddresses(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
 
