@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Grpc;
+using PayoutVault.Server.Security;
 using PayoutVault.Bank131;
 using PayoutVault.Server.Keys;
 using PayoutVault.Server.Payouts;
@@ -86,13 +88,21 @@ public static class ServiceRegistration
 
     public static IServiceCollection AddVaultGrpc(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section)
+            .Validate(a => a.Callers.Values.SelectMany(p => p).All(Permissions.All.Contains),
+                "Vault:Access:Callers names a permission that does not exist; known: " + string.Join(", ", Permissions.All))
+            .ValidateOnStart();
+        services.AddSingleton<RpcPermissionMap>();
+        services.AddSingleton<AuditLog>();
         services.AddGrpc(o =>
         {
+            // Outermost first: failures (including refusals) are mapped to statuses after authorization ran.
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<AuthorizationInterceptor>();
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = 64 * 1024;
         });
-        services.AddGrpcHealthChecks();
+        services.AddGrpcHealthChecks().AddCheck<KeysLoadedHealthCheck>("keys");
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) services.AddGrpcReflection();
         return services;
     }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using PayoutVault.Server.Keys;
 using PayoutVault.Server.Logging;
+using PayoutVault.Server.Security;
 using PayoutVault.Server.Payouts;
 using PayoutVault.Server.Webhooks;
 using PayoutVault.Server.Storage;
@@ -85,7 +86,11 @@ public static class VaultHost
         {
             kestrel.AddServerHeader = false;
             var address = IPAddress.TryParse(grpc.BindAddress, out var ip) ? ip : IPAddress.Loopback;
-            kestrel.Listen(address, grpc.Port, listen => listen.Protocols = HttpProtocols.Http2);
+            kestrel.Listen(address, grpc.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (!grpc.AllowInsecure) listen.UseMutualTls(grpc.Tls);
+            });
             // The bank-facing webhook listener is separate and HTTP/1.1 only; it is authenticated by the bank's
             // signature alone, and is opened only when payouts are configured.
             if (bank.Enabled)

@@ -38,4 +38,19 @@ public sealed class GrpcListenerOptions
 
     /// <summary>Serve gRPC server reflection. Off unless configured on.</summary>
     public bool EnableReflection { get; set; }
+
+    public GrpcTlsOptions Tls { get; set; } = new();
+}
+
+/// <summary>Mutual TLS for the gRPC listener ("Vault:Grpc:Tls"), required unless AllowInsecure is set.</summary>
+public sealed class GrpcTlsOptions
+{
+    /// <summary>The server certificate, PEM.</summary>
+    public string CertificateFile { get; set; } = "";
+
+    /// <summary>The server certificate's private key, PEM.</summary>
+    public string KeyFile { get; set; } = "";
+
+    /// <summary>The CA (PEM, one or more certificates) that client certificates must chain to.</summary>
+    public string ClientCaFile { get; set; } = "";
 }

@@ -25,7 +25,18 @@ public sealed class VaultOptionsValidator : IValidateOptions<VaultOptions>
         if (o.Grpc.Port is < 0 or > 65535)
             errors.Add("Vault:Grpc:Port must be 0-65535.");
         if (!o.Grpc.AllowInsecure)
-            errors.Add("TLS for the gRPC listener is not configured: set Vault:Grpc:AllowInsecure=true (development only).");
+        {
+            foreach (var (key, path) in new[]
+            {
+                ("CertificateFile", o.Grpc.Tls.CertificateFile), ("KeyFile", o.Grpc.Tls.KeyFile), ("ClientCaFile", o.Grpc.Tls.ClientCaFile),
+            })
+            {
+                if (string.IsNullOrWhiteSpace(path))
+                    errors.Add($"Vault:Grpc:Tls:{key} is required (mutual TLS), unless Vault:Grpc:AllowInsecure=true for development.");
+                else if (!File.Exists(path))
+                    errors.Add($"Vault:Grpc:Tls:{key} names a file that does not exist.");
+            }
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -62,4 +62,19 @@ public static partial class VaultLog
 
     [LoggerMessage(1401, LogLevel.Debug, "Subscriber {Method} from cursor {Cursor} ended after cursor {LastCursor}")]
     public static partial void SubscriberEnded(ILogger logger, string method, long cursor, long lastCursor);
+
+    [LoggerMessage(1600, LogLevel.Warning, "Access denied to {Method} for caller '{Caller}': {Reason}")]
+    public static partial void AccessDenied(ILogger logger, string method, string caller, string reason);
+
+    [LoggerMessage(1601, LogLevel.Error, "Audit write for {Action} failed: {ErrorType}; the call fails")]
+    public static partial void AuditWriteFailed(ILogger logger, string action, string errorType);
+
+    [LoggerMessage(1602, LogLevel.Information, "Audit checkpoint signed at record {Seq} with key {KeyId}")]
+    public static partial void CheckpointSigned(ILogger logger, long seq, string keyId);
+
+    [LoggerMessage(1603, LogLevel.Information, "Audit checkpoint signing key {KeyId}: public key {PublicKey}")]
+    public static partial void CheckpointKey(ILogger logger, string keyId, string publicKey);
+
+    [LoggerMessage(1604, LogLevel.Warning, "Audit checkpoint failed: {ErrorType}")]
+    public static partial void CheckpointFailed(ILogger logger, string errorType);
 }

@@ -8,9 +8,11 @@ namespace PayoutVault.Server.Payouts;
 /// <summary>Thin gRPC adapter for payouts. Streams live in the Streaming folder.</summary>
 public sealed partial class PayoutGrpcService(PayoutOperations payouts) : PayoutService.PayoutServiceBase
 {
+    [RequiresPermission(Permissions.PayoutsCreate)]
     public override async Task<Payout> CreatePayout(CreatePayoutRequest request, ServerCallContext context) =>
         ToProto(await payouts.CreateAsync(CallerIdentity.Of(context), request, context.CancellationToken));
 
+    [RequiresPermission(Permissions.PayoutsRead)]
     public override async Task<Payout> GetPayout(GetPayoutRequest request, ServerCallContext context) =>
         ToProto(await payouts.GetAsync(request.PayoutId, context.CancellationToken));
 

@@ -2,7 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
 using PayoutVault.Server.Errors;
-using PayoutVault.Server.Payouts;
+using PayoutVault.Server.Security;
 using PayoutVault.Server.Streaming;
 
 namespace PayoutVault.Server.Payouts;
@@ -10,6 +10,7 @@ namespace PayoutVault.Server.Payouts;
 /// <summary>The two server streams of PayoutService.</summary>
 public sealed partial class PayoutGrpcService
 {
+    [RequiresPermission(Permissions.PayoutsWatch)]
     public override async Task WatchPayouts(WatchPayoutsRequest request, IServerStreamWriter<PayoutEvent> stream,
         ServerCallContext context)
     {
@@ -19,6 +20,7 @@ public sealed partial class PayoutGrpcService
         await RunAsync(subscription, request.FromCursor, filter, stream, stopAtTerminal: false, ct.Token);
     }
 
+    [RequiresPermission(Permissions.PayoutsWatch)]
     public override async Task WatchPayout(WatchPayoutRequest request, IServerStreamWriter<PayoutEvent> stream,
         ServerCallContext context)
     {

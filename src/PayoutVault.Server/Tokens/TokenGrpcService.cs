@@ -2,12 +2,14 @@ using System.Runtime.InteropServices;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
+using PayoutVault.Server.Security;
 
 namespace PayoutVault.Server.Tokens;
 
 /// <summary>Thin gRPC adapter: map in, delegate to TokenVault, map out. Errors are mapped in one interceptor.</summary>
 public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter) : TokenService.TokenServiceBase
 {
+    [RequiresPermission(Permissions.TokensWrite)]
     public override async Task<TokenizeResponse> Tokenize(TokenizeRequest request, ServerCallContext context)
     {
         try
@@ -23,9 +25,11 @@ public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter) : T
         }
     }
 
+    [RequiresPermission(Permissions.TokensRead)]
     public override async Task<CardToken> GetToken(GetTokenRequest request, ServerCallContext context) =>
         ToProto(await vault.GetAsync(request.Token, context.CancellationToken));
 
+    [RequiresPermission(Permissions.TokensDelete)]
     public override async Task<DeleteTokenResponse> DeleteToken(DeleteTokenRequest request, ServerCallContext context)
     {
         var deletedAt = await deleter.DeleteAsync(request.Token, context.CancellationToken);

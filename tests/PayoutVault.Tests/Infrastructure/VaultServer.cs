@@ -169,6 +169,10 @@ public sealed class VaultServer : IAsyncDisposable
             "--Vault:Grpc:Port=0",
             "--Vault:Grpc:AllowInsecure=true",
         };
+        // Development mode has one caller, "anonymous"; tests about permissions override this list via Settings.
+        var permissions = PayoutVault.Server.Security.Permissions.All.Order(StringComparer.Ordinal).ToArray();
+        for (var i = 0; i < permissions.Length; i++)
+            args.Add($"--Vault:Access:Callers:anonymous:{i}={permissions[i]}");
         args.AddRange(_options.Settings.Select(kv => $"--{kv.Key}={kv.Value}"));
 
         var app = VaultHost.Build(args.ToArray(), builder =>

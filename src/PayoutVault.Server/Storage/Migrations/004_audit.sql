@@ -14,12 +14,12 @@ CREATE TABLE audit_log (
     record_hash  bytea NOT NULL
 );
 
+-- Each vault process signs checkpoints with an Ed25519 key it generates at start and never stores: only the public
+-- half is recorded here (and logged at start, for verifiers to pin out of band).
 CREATE TABLE audit_signing_keys (
-    key_id               text PRIMARY KEY,
-    public_key           bytea NOT NULL,
-    wrapped_private_key  bytea NOT NULL,
-    master_key_id        text NOT NULL,
-    created_at           timestamptz NOT NULL DEFAULT now()
+    key_id       text PRIMARY KEY,
+    public_key   bytea NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE audit_checkpoints (

@@ -1,0 +1,82 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Options;
+using PayoutVault.Server.Audit;
+using PayoutVault.Server.Errors;
+using PayoutVault.Server.Hosting;
+using PayoutVault.Server.Logging;
+
+namespace PayoutVault.Server.Security;
+
+/// <summary>
+/// Deny by default: every call needs a caller identity (a verified client certificate, or the development switch)
+/// that holds the permission its RPC declares; an RPC that declares none is refused to everyone. Refusals are
+/// audited before the reply; if the audit write fails, the call fails with UNAVAILABLE instead.
+/// </summary>
+public sealed class AuthorizationInterceptor(
+    RpcPermissionMap permissions, IOptionsMonitor<AccessOptions> access, IOptions<VaultOptions> vault,
+    AuditLog audit, ILogger<AuthorizationInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request,
+        ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthorizeAsync(context);
+        return await continuation(request, context);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request,
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthorizeAsync(context);
+        await continuation(request, responseStream, context);
+    }
+
+    private async Task AuthorizeAsync(ServerCallContext context)
+    {
+        var required = permissions.For(context.Method);
+        if (required == RpcPermissionMap.Public) return;
+
+        var http = context.GetHttpContext();
+        var certificate = http.Connection.ClientCertificate;
+        string caller;
+        if (certificate is not null)
+        {
+            // Kestrel has already validated the chain against the configured CA during the handshake.
+            caller = CallerIdentity.FromCertificate(certificate) ?? "";
+        }
+        else if (vault.Value.Grpc.AllowInsecure)
+        {
+            caller = CallerIdentity.Anonymous;
+        }
+        else
+        {
+            await DenyAsync(context, "", AuditActions.AuthUnauthenticated, "no client certificate");
+            throw new UnauthenticatedException("A client certificate issued by the vault's CA is required.");
+        }
+        http.Items[CallerIdentity.ItemKey] = caller;
+
+        if (required is null || caller.Length == 0 || !access.CurrentValue.Holds(caller, required))
+        {
+            await DenyAsync(context, caller, AuditActions.AuthPermissionDenied, required ?? "rpc declares no permission");
+            throw new PermissionDeniedException(required is null
+                ? $"{context.Method} is not available to any caller."
+                : $"Caller '{caller}' lacks permission {required} for {context.Method}.");
+        }
+    }
+
+    private async Task DenyAsync(ServerCallContext context, string caller, string action, string detail)
+    {
+        VaultLog.AccessDenied(logger, context.Method, caller, action);
+        try
+        {
+            await audit.AppendAsync(new AuditEntry(caller, action, context.Method, "denied",
+                AuditLog.RequestId(context), detail), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            VaultLog.AuditWriteFailed(logger, action, e.GetType().Name);
+            throw new UnavailableException("The audit trail is unavailable; the call was not processed.");
+        }
+    }
+}

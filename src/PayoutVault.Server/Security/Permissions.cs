@@ -1,0 +1,26 @@
+namespace PayoutVault.Server.Security;
+
+/// <summary>The permissions a caller can hold. Each RPC names exactly one with RequiresPermission.</summary>
+public static class Permissions
+{
+    public const string TokensWrite = "tokens.write";
+    public const string TokensRead = "tokens.read";
+    public const string TokensDelete = "tokens.delete";
+    public const string PayoutsCreate = "payouts.create";
+    public const string PayoutsRead = "payouts.read";
+    public const string PayoutsWatch = "payouts.watch";
+    public const string KeysAdmin = "keys.admin";
+    public const string ReflectionRead = "reflection.read";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        TokensWrite, TokensRead, TokensDelete, PayoutsCreate, PayoutsRead, PayoutsWatch, KeysAdmin, ReflectionRead,
+    };
+}
+
+/// <summary>Declares the permission an RPC needs. An RPC without it is denied to everyone.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class RequiresPermissionAttribute(string permission) : Attribute
+{
+    public string Permission { get; } = permission;
+}
