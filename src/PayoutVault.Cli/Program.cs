@@ -8,6 +8,8 @@ var commands = new Dictionary<string, Func<CliArgs, Task<int>>>(StringComparer.O
     ["tokenize"] = TokenizeCommand.RunAsync,
     ["demo"] = DemoCommand.RunAsync,
     ["bench"] = BenchCommand.RunAsync,
+    ["keys"] = KeysCommand.RunAsync,
+    ["audit"] = AuditCommand.RunAsync,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
@@ -18,6 +20,11 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
           tokenize --vault URL [--exp MM/YYYY]           tokenize a card number read from standard input
           demo     --vault URL [--sandbox URL]           tokenize a test card, pay out, stream the result
           bench    --vault URL --pg CONNSTR [--concurrency 64] [--seconds 10]
+          keys rotate-data | rotate-fingerprint --vault URL [--wait]   rotate a key; cards move online
+          keys status --vault URL                       key versions, rotation progress, master key id
+          keys rewrap --pg CONNSTR --old-key FILE --new-key FILE   re-wrap key versions under a new master key
+          audit verify (--pg CONNSTR | --file EXPORT) [--trusted-key HEX]   verify the hash chain and checkpoints
+          audit export --pg CONNSTR --out FILE          export the audit trail as JSON lines
         """);
     return 2;
 }

@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
 using PayoutVault.Server.Logging;
 using PayoutVault.Server.Storage;
@@ -12,7 +13,7 @@ namespace PayoutVault.Server.Grpc;
 /// The one place where failures become gRPC statuses. Vault exceptions carry caller-safe text; anything else is
 /// logged by type only (an exception message could in theory quote input) and answered INTERNAL without detail.
 /// </summary>
-public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+public sealed class ErrorMappingInterceptor(AuditLog audit, ILogger<ErrorMappingInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -23,7 +24,7 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         }
         catch (Exception e) when (e is not RpcException)
         {
-            throw Map(e, context);
+            throw await MapAndAuditAsync(e, context);
         }
     }
 
@@ -37,8 +38,30 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         }
         catch (Exception e) when (e is not RpcException)
         {
-            throw Map(e, context);
+            throw await MapAndAuditAsync(e, context);
         }
+    }
+
+    /// <summary>
+    /// Failed calls are security-relevant (probing with bad tokens, replays): each gets an audit record before the
+    /// reply. Refusals were audited by the authorizer already. If this record cannot be written, the caller gets
+    /// UNAVAILABLE rather than an answer that left no trace.
+    /// </summary>
+    private async Task<RpcException> MapAndAuditAsync(Exception e, ServerCallContext context)
+    {
+        var mapped = Map(e, context);
+        if (e is PermissionDeniedException or UnauthenticatedException || mapped.StatusCode == StatusCode.Cancelled) return mapped;
+        try
+        {
+            await audit.AppendAsync(AuditContext.From(context).Entry(AuditActions.RequestFailed, context.Method,
+                mapped.StatusCode.ToString(), e is VaultException ? e.GetType().Name : "internal"), CancellationToken.None);
+        }
+        catch (Exception auditFailure)
+        {
+            VaultLog.AuditWriteFailed(logger, AuditActions.RequestFailed, auditFailure.GetType().Name);
+            return new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, "The audit trail is unavailable; retry later."));
+        }
+        return mapped;
     }
 
     private RpcException Map(Exception e, ServerCallContext context)

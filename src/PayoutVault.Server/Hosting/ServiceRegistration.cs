@@ -80,8 +80,16 @@ public static class ServiceRegistration
     public static IServiceCollection AddVaultWebhooks(this IServiceCollection services)
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
-        services.AddSingleton(sp => new Bank131WebhookVerifier(Bank131SignatureVerifier.FromPemFile(
-            sp.GetRequiredService<IOptions<WebhookOptions>>().Value.BankPublicKeyFile)));
+        services.AddSingleton(sp =>
+        {
+            var verifier = new Bank131WebhookVerifier(Bank131SignatureVerifier.FromPemFile(
+                sp.GetRequiredService<IOptions<WebhookOptions>>().Value.BankPublicKeyFile));
+            var audit = sp.GetRequiredService<AuditLog>();
+            // A bad webhook signature is a security event: recorded before the 401 goes out.
+            verifier.Rejected = (http, ct) => audit.AppendAsync(new AuditEntry("bank131", AuditActions.WebhookSignatureInvalid,
+                null, "rejected", http.TraceIdentifier, "from " + http.Connection.RemoteIpAddress), ct);
+            return verifier;
+        });
         services.AddSingleton<WebhookIngestor>();
         return services;
     }
@@ -94,6 +102,9 @@ public static class ServiceRegistration
             .ValidateOnStart();
         services.AddSingleton<RpcPermissionMap>();
         services.AddSingleton<AuditLog>();
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section);
+        services.AddSingleton<AuditCheckpointer>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointer>());
         services.AddGrpc(o =>
         {
             // Outermost first: failures (including refusals) are mapped to statuses after authorization ran.
@@ -111,6 +122,7 @@ public static class ServiceRegistration
     {
         app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcService<PayoutGrpcService>();
+        app.MapGrpcService<Rotation.KeyGrpcService>();
         app.MapGrpcHealthChecksService();
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) app.MapGrpcReflectionService();
         return app;

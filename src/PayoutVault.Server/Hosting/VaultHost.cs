@@ -24,6 +24,7 @@ public static class VaultHost
         builder.Services.AddVaultStorage();
         builder.Services.AddVaultKeys();
         builder.Services.AddVaultTokens();
+        builder.Services.AddVaultKeyRotation();
         builder.Services.AddVaultPayouts(builder.Configuration);
         builder.Services.AddVaultStreaming();
         var payoutsEnabled = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true;
@@ -47,6 +48,9 @@ public static class VaultHost
         var master = app.Services.GetRequiredService<MasterKey>();
         await app.Services.GetRequiredService<KeyStore>().InitializeAsync(master, ct);
         await app.Services.GetRequiredService<KeyRing>().RefreshAsync(ct);
+        await app.Services.GetRequiredService<Audit.AuditCheckpointer>().RegisterKeyAsync(ct);
+        await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
+            Audit.AuditActions.VaultStarted, master.Id, "ok", null, $"master key check value {master.CheckValue}"), ct);
         if (options.Grpc.AllowInsecure) VaultLog.InsecureListener(logger);
         await app.StartAsync(ct);
         VaultLog.Started(logger, string.Join(", ", GrpcAddresses(app)), master.Id, master.CheckValue);

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Security;
 
 namespace PayoutVault.Server.Payouts;
@@ -10,11 +11,11 @@ public sealed partial class PayoutGrpcService(PayoutOperations payouts) : Payout
 {
     [RequiresPermission(Permissions.PayoutsCreate)]
     public override async Task<Payout> CreatePayout(CreatePayoutRequest request, ServerCallContext context) =>
-        ToProto(await payouts.CreateAsync(CallerIdentity.Of(context), request, context.CancellationToken));
+        ToProto(await payouts.CreateAsync(AuditContext.From(context), request, context.CancellationToken));
 
     [RequiresPermission(Permissions.PayoutsRead)]
     public override async Task<Payout> GetPayout(GetPayoutRequest request, ServerCallContext context) =>
-        ToProto(await payouts.GetAsync(request.PayoutId, context.CancellationToken));
+        ToProto(await payouts.GetAsync(request.PayoutId, AuditContext.From(context), AuditActions.PayoutRead, context.CancellationToken));
 
     internal static Payout ToProto(PayoutRecord p)
     {

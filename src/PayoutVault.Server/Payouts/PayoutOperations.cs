@@ -1,4 +1,5 @@
 using PayoutVault.Contracts.V1;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
 using PayoutVault.Server.Logging;
 using PayoutVault.Server.Tokens;
@@ -7,34 +8,36 @@ namespace PayoutVault.Server.Payouts;
 
 /// <summary>CreatePayout and GetPayout logic, free of gRPC: persist first, then send once.</summary>
 public sealed class PayoutOperations(
-    PayoutStore store, PayoutSender sender, Bank131Gateway bank, TimeProvider time,
+    PayoutStore store, PayoutSender sender, Bank131Gateway bank, AuditLog audit, TimeProvider time,
     Microsoft.Extensions.Options.IOptions<PayoutOptions> options, ILogger<PayoutOperations> logger)
 {
-    public async Task<PayoutRecord> CreateAsync(string caller, CreatePayoutRequest proto, CancellationToken ct)
+    public async Task<PayoutRecord> CreateAsync(AuditContext who, CreatePayoutRequest proto, CancellationToken ct)
     {
         var request = PayoutValidator.Validate(proto);
         if (!bank.Enabled) _ = bank.Client; // throws FAILED_PRECONDITION: nothing is stored for a vault that cannot pay
         var payoutId = "pay_" + TokenFormat.RandomBase32(26);
         // If this process dies before the bank answers, the reconciler takes over once the lease runs out.
-        var inserted = await store.InsertAsync(payoutId, caller, request,
+        var inserted = await store.InsertAsync(payoutId, who, request,
             time.GetUtcNow().UtcDateTime + options.Value.InFlightLease, ct);
         if (inserted is null)
         {
-            var existing = await store.GetByKeyAsync(caller, request.IdempotencyKey, ct)
+            var existing = await store.GetByKeyAsync(who.Caller, request.IdempotencyKey, ct)
                 ?? throw new NotFoundException($"Token {request.CardToken} does not exist or was deleted.");
             if (!existing.RequestHash.AsSpan().SequenceEqual(request.Hash()))
                 throw new AlreadyExistsException(
                     $"Idempotency key '{request.IdempotencyKey}' was already used for a different payout request ({existing.PayoutId}); nothing was sent.");
             return existing;
         }
-        VaultLog.PayoutCreated(logger, inserted.PayoutId, inserted.CardToken, caller);
-        return await sender.SendNewAsync(inserted.PayoutId, ct);
+        VaultLog.PayoutCreated(logger, inserted.PayoutId, inserted.CardToken, who.Caller);
+        return await sender.SendNewAsync(inserted.PayoutId, who, ct);
     }
 
-    public async Task<PayoutRecord> GetAsync(string payoutId, CancellationToken ct)
+    public async Task<PayoutRecord> GetAsync(string payoutId, AuditContext who, string action, CancellationToken ct)
     {
         ValidatePayoutId(payoutId, "payout_id");
-        return await store.GetAsync(payoutId, ct) ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
+        var payout = await store.GetAsync(payoutId, ct) ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
+        await audit.AppendAsync(who.Entry(action, payoutId, "ok"), ct);
+        return payout;
     }
 
     public static bool IsValidPayoutId(string? id) =>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PayoutVault.Bank131;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Logging;
 
 namespace PayoutVault.Server.Payouts;
@@ -37,11 +38,13 @@ public sealed class PayoutReconciler(
         }
     }
 
+    private static readonly AuditContext Reconciler = new("vault.reconciler", null);
+
     public async Task<PayoutRecord> ReconcileAsync(PayoutRecord payout, CancellationToken ct)
     {
         VaultLog.Reconciling(logger, payout.PayoutId, payout.State.ToDb());
-        if (payout.State == PayoutState.Created) return await sender.SendNewAsync(payout.PayoutId, ct);
-        if (payout.BankSessionId is null) return await sender.SendAsync(payout, ct);
+        if (payout.State == PayoutState.Created) return await sender.SendNewAsync(payout.PayoutId, Reconciler, ct);
+        if (payout.BankSessionId is null) return await sender.SendAsync(payout, Reconciler, ct);
         return await CheckStatusAsync(payout, ct);
     }
 

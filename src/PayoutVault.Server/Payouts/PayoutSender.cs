@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PayoutVault.Bank131;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
 using PayoutVault.Server.Logging;
 using PayoutVault.Server.Tokens;
@@ -13,24 +14,27 @@ namespace PayoutVault.Server.Payouts;
 /// of one payout is the same request to the bank and can never create a second payout.
 /// </summary>
 public sealed class PayoutSender(
-    PayoutStore store, TokenVault vault, Bank131Gateway bank, TimeProvider time,
+    PayoutStore store, TokenVault vault, Bank131Gateway bank, AuditLog audit, TimeProvider time,
     IOptions<PayoutOptions> options, ILogger<PayoutSender> logger)
 {
     private PayoutOptions Options => options.Value;
 
     /// <summary>Claims a created payout (created -> submitted, committed before any byte goes out) and sends it.</summary>
-    public async Task<PayoutRecord> SendNewAsync(string payoutId, CancellationToken ct)
+    public async Task<PayoutRecord> SendNewAsync(string payoutId, AuditContext who, CancellationToken ct)
     {
         var claimed = await store.ApplyAsync(payoutId, p => p.State == PayoutState.Created
             ? new PayoutChange("submitted", PayoutState.Submitted) { CountSend = true, NextCheckAt = Now + Options.InFlightLease }
             : null, ct);
         if (claimed is not { Moved: true } c) return claimed?.Payout ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
-        return await SendAsync(c.Payout, ct);
+        return await SendAsync(c.Payout, who, ct);
     }
 
     /// <summary>Sends (or resends, with the same idempotency key) a payout and records what the bank said.</summary>
-    public async Task<PayoutRecord> SendAsync(PayoutRecord payout, CancellationToken ct)
+    public async Task<PayoutRecord> SendAsync(PayoutRecord payout, AuditContext who, CancellationToken ct)
     {
+        // Detokenization is audited before the card number is decrypted; if the record cannot be written, nothing is sent.
+        await audit.AppendAsync(who.Entry(AuditActions.PayoutDetokenize, payout.PayoutId, "sending",
+            $"token {payout.CardToken}, attempt {payout.SendAttempts}"), ct);
         SensitiveBuffer body;
         try
         {

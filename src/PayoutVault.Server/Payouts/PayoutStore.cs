@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Npgsql;
 using PayoutVault.Bank131;
+using PayoutVault.Server.Audit;
 
 namespace PayoutVault.Server.Payouts;
 
 /// <summary>SQL for payouts and their event log. State changes and their events always commit together.</summary>
-public sealed class PayoutStore(NpgsqlDataSource dataSource)
+public sealed class PayoutStore(NpgsqlDataSource dataSource, AuditLog audit)
 {
     /// <summary>Channel used to wake stream readers after new events commit; readers poll as a fallback.</summary>
     public const string EventsChannel = "payout_events";
@@ -22,7 +23,7 @@ public sealed class PayoutStore(NpgsqlDataSource dataSource)
     /// Inserts the payout for a live card, or does nothing when (caller, idempotency key) exists. Returns the new
     /// row, or null on conflict or when the card token is not live.
     /// </summary>
-    public async Task<PayoutRecord?> InsertAsync(string payoutId, string caller, PayoutRequest request,
+    public async Task<PayoutRecord?> InsertAsync(string payoutId, AuditContext who, PayoutRequest request,
         DateTime nextCheckAt, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -39,7 +40,7 @@ public sealed class PayoutStore(NpgsqlDataSource dataSource)
             """, conn, tx))
         {
             cmd.Parameters.AddWithValue("id", payoutId);
-            cmd.Parameters.AddWithValue("caller", caller);
+            cmd.Parameters.AddWithValue("caller", who.Caller);
             cmd.Parameters.AddWithValue("key", request.IdempotencyKey);
             cmd.Parameters.AddWithValue("hash", request.Hash());
             cmd.Parameters.AddWithValue("token", request.CardToken);
@@ -51,7 +52,11 @@ public sealed class PayoutStore(NpgsqlDataSource dataSource)
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             if (await reader.ReadAsync(ct)) created = Read(reader);
         }
-        if (created is not null) await AppendEventAsync(conn, tx, created, "created", stateChanged: true, ct);
+        if (created is not null)
+        {
+            await AppendEventAsync(conn, tx, created, "created", stateChanged: true, ct);
+            await audit.AppendAsync(conn, tx, [who.Entry(AuditActions.PayoutCreate, created.PayoutId, "created", created.CardToken)], ct);
+        }
         await tx.CommitAsync(ct);
         return created;
     }

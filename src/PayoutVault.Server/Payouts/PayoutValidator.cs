@@ -69,6 +69,8 @@ public static partial class PayoutValidator
         if (string.IsNullOrWhiteSpace(value)) v.Add(field, $"{field} must not be blank");
         else if (value.Length > MaxNameLength) v.Add(field, $"{field} must be at most {MaxNameLength} characters");
         else if (HasControlOrFormat(value)) v.Add(field, $"{field} must not contain control characters");
+        // Names are stored in clear and sent to subscribers' logs and the bank's: never a card number.
+        else if (ContainsCardNumber(value)) v.Add(field, $"{field} must not contain card numbers");
         else return value.Trim();
         return null;
     }
@@ -109,18 +111,21 @@ public static partial class PayoutValidator
 
     /// <summary>
     /// Metadata travels in clear to the bank, to subscribers and into the database, so a digit run that could be a
-    /// card number (12-19 digits passing Luhn) is refused rather than stored.
+    /// card number (12-19 digits passing Luhn) is refused rather than stored. Card numbers are often written in
+    /// groups ("4111 1111 1111 1111", "4111-1111-..."), so a single space or dash between digits continues the run.
     /// </summary>
     private static bool ContainsCardNumber(string s)
     {
-        var run = 0;
+        var digits = new StringBuilder();
         for (var i = 0; i <= s.Length; i++)
         {
-            if (i < s.Length && char.IsAsciiDigit(s[i])) { run++; continue; }
-            if (run is >= PanValidator.MinLength and <= PanValidator.MaxLength
-                && PanValidator.PassesLuhn(Encoding.ASCII.GetBytes(s.Substring(i - run, run))))
+            if (i < s.Length && char.IsAsciiDigit(s[i])) { digits.Append(s[i]); continue; }
+            if (i < s.Length && digits.Length > 0 && s[i] is ' ' or '-' && i + 1 < s.Length && char.IsAsciiDigit(s[i + 1]))
+                continue;
+            if (digits.Length is >= PanValidator.MinLength and <= PanValidator.MaxLength
+                && PanValidator.PassesLuhn(Encoding.ASCII.GetBytes(digits.ToString())))
                 return true;
-            run = 0;
+            digits.Clear();
         }
         return false;
     }

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
 using PayoutVault.Server.Security;
 using PayoutVault.Server.Streaming;
@@ -15,6 +16,9 @@ public sealed partial class PayoutGrpcService
         ServerCallContext context)
     {
         var filter = ValidateWatch(request);
+        await context.GetHttpContext().RequestServices.GetRequiredService<AuditLog>().AppendAsync(
+            AuditContext.From(context).Entry(AuditActions.PayoutWatch, null, "subscribed", $"from {request.FromCursor}"),
+            context.CancellationToken);
         var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
         using var ct = Stopping(context);
         await RunAsync(subscription, request.FromCursor, filter, stream, stopAtTerminal: false, ct.Token);
@@ -24,7 +28,8 @@ public sealed partial class PayoutGrpcService
     public override async Task WatchPayout(WatchPayoutRequest request, IServerStreamWriter<PayoutEvent> stream,
         ServerCallContext context)
     {
-        await payouts.GetAsync(request.PayoutId, context.CancellationToken); // INVALID_ARGUMENT / NOT_FOUND first
+        // INVALID_ARGUMENT / NOT_FOUND first; audited as a watch of that payout.
+        await payouts.GetAsync(request.PayoutId, AuditContext.From(context), AuditActions.PayoutWatch, context.CancellationToken);
         var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
         var filter = new PayoutEventFilter(new HashSet<string> { request.PayoutId }, new HashSet<string>());
         using var ct = Stopping(context);

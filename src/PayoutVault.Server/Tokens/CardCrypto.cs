@@ -14,16 +14,17 @@ public sealed class CardCrypto(KeyRing keys)
 {
     public sealed record Sealed(byte[] Ciphertext, int DataKeyVersion);
 
-    public Sealed Encrypt(string token, ReadOnlySpan<byte> pan)
-    {
-        var version = keys.ActiveVersion(KeyPurpose.Data);
-        return new Sealed(Aead.Seal(keys.Get(KeyPurpose.Data, version), pan, AssociatedData(token, version)), version);
-    }
+    public Sealed Encrypt(string token, ReadOnlySpan<byte> pan) => Seal(token, pan, keys.ActiveVersion(KeyPurpose.Data));
+
+    /// <summary>Encrypts under a given version; the re-encryption job passes the version it pinned in its transaction.</summary>
+    internal Sealed Seal(string token, ReadOnlySpan<byte> pan, int version) =>
+        new(Aead.Seal(keys.Get(KeyPurpose.Data, version), pan, AssociatedData(token, version)), version);
 
     /// <summary>Decrypts into a vault-owned buffer; the caller disposes it, which zeroes it.</summary>
     public PanDigits Decrypt(string token, int dataKeyVersion, ReadOnlySpan<byte> ciphertext)
     {
-        if (!keys.TryGet(KeyPurpose.Data, dataKeyVersion, out var key))
+        // A version this replica has not loaded may come from a rotation made on another replica: reload once.
+        if (!keys.TryGetOrRefresh(KeyPurpose.Data, dataKeyVersion, out var key))
             throw new DataLossException($"Token {token} is encrypted under an unknown data key version.");
         var length = Aead.PlaintextLength(ciphertext.Length);
         if (length is < PanValidator.MinLength or > PanValidator.MaxLength)
@@ -50,6 +51,32 @@ public sealed class CardCrypto(KeyRing keys)
         for (var i = 0; i < versions.Count; i++) result[i] = Fingerprint(pan, versions[i]);
         return result;
     }
+
+    /// <summary>Whether a sealed card still uses the active data and fingerprint versions of this replica's key ring.</summary>
+    internal bool IsCurrent(NewCard card) =>
+        card.DataKeyVersion == keys.ActiveVersion(KeyPurpose.Data) && card.FingerprintVersion == ActiveFingerprintVersion;
+
+    /// <summary>
+    /// Re-seals a queued card under the active versions after a rotation overtook it: decrypts in memory (the ring
+    /// keeps retired versions), encrypts again with a new nonce, and recomputes every fingerprint. The PAN buffer is
+    /// zeroed on dispose.
+    /// </summary>
+    internal NewCard Reseal(NewCard card)
+    {
+        using var pan = Decrypt(card.Token, card.DataKeyVersion, card.Ciphertext);
+        var sealedPan = Encrypt(card.Token, pan.Span);
+        var fpVersion = ActiveFingerprintVersion;
+        var fingerprint = Fingerprint(pan.Span, fpVersion);
+        var others = AllFingerprints(pan.Span).Where(f => !f.AsSpan().SequenceEqual(fingerprint)).ToArray();
+        return card with
+        {
+            Ciphertext = sealedPan.Ciphertext, DataKeyVersion = sealedPan.DataKeyVersion,
+            Fingerprint = fingerprint, FingerprintVersion = fpVersion, OtherFingerprints = others,
+        };
+    }
+
+    /// <summary>Reloads the key ring (a write was refused because a rotation retired the version it used).</summary>
+    internal Task RefreshKeysAsync(CancellationToken ct) => keys.RefreshAsync(ct);
 
     internal static byte[] AssociatedData(string token, int dataKeyVersion) =>
         Encoding.ASCII.GetBytes($"payoutvault/pan/{token}/{dataKeyVersion}");

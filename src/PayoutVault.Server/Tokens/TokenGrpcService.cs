@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Security;
 
 namespace PayoutVault.Server.Tokens;
@@ -15,7 +16,7 @@ public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter) : T
         try
         {
             var outcome = await vault.TokenizeAsync(request.Pan.Memory,
-                request.Expiry?.Month, request.Expiry?.Year, context.CancellationToken);
+                request.Expiry?.Month, request.Expiry?.Year, AuditContext.From(context), context.CancellationToken);
             return new TokenizeResponse { Card = ToProto(outcome.Card), Created = outcome.Created };
         }
         finally
@@ -27,12 +28,12 @@ public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter) : T
 
     [RequiresPermission(Permissions.TokensRead)]
     public override async Task<CardToken> GetToken(GetTokenRequest request, ServerCallContext context) =>
-        ToProto(await vault.GetAsync(request.Token, context.CancellationToken));
+        ToProto(await vault.GetAsync(request.Token, AuditContext.From(context), context.CancellationToken));
 
     [RequiresPermission(Permissions.TokensDelete)]
     public override async Task<DeleteTokenResponse> DeleteToken(DeleteTokenRequest request, ServerCallContext context)
     {
-        var deletedAt = await deleter.DeleteAsync(request.Token, context.CancellationToken);
+        var deletedAt = await deleter.DeleteAsync(request.Token, AuditContext.From(context), context.CancellationToken);
         return new DeleteTokenResponse { Token = request.Token, DeletedAt = Timestamp.FromDateTime(deletedAt) };
     }
 

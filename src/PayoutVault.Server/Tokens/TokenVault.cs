@@ -1,3 +1,4 @@
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
 using PayoutVault.Server.Logging;
 
@@ -8,9 +9,10 @@ namespace PayoutVault.Server.Tokens;
 /// vault's only detokenization path, used in memory by the payout sender.
 /// </summary>
 public sealed class TokenVault(
-    CardCrypto crypto, CardStore store, TokenizeWriter writer, TimeProvider time, ILogger<TokenVault> logger)
+    CardCrypto crypto, CardStore store, TokenizeWriter writer, AuditLog audit, TimeProvider time, ILogger<TokenVault> logger)
 {
-    public async Task<TokenizeOutcome> TokenizeAsync(ReadOnlyMemory<byte> pan, int? expMonth, int? expYear, CancellationToken ct)
+    public async Task<TokenizeOutcome> TokenizeAsync(ReadOnlyMemory<byte> pan, int? expMonth, int? expYear,
+        AuditContext who, CancellationToken ct)
     {
         var violations = new Violations();
         if (PanValidator.Validate(pan.Span) is { } panProblem) violations.Add("pan", panProblem);
@@ -28,15 +30,17 @@ public sealed class TokenVault(
             card = new NewCard(token, fingerprint, fpVersion, others, sealedPan.Ciphertext, sealedPan.DataKeyVersion,
                 digits.Bin, digits.Last4, CardBrand.Detect(digits.Span), expMonth, expYear);
         }
-        var outcome = await writer.WriteAsync(card, ct);
+        var outcome = await writer.WriteAsync(card, who, ct);
         VaultLog.Tokenized(logger, outcome.Card.Token, outcome.Created);
         return outcome;
     }
 
-    public async Task<CardRecord> GetAsync(string token, CancellationToken ct)
+    public async Task<CardRecord> GetAsync(string token, AuditContext who, CancellationToken ct)
     {
         ValidateToken(token, "token");
-        return await store.GetAsync(token, ct) ?? throw NotFound(token);
+        var card = await store.GetAsync(token, ct) ?? throw NotFound(token);
+        await audit.AppendAsync(who.Entry(AuditActions.TokenRead, token, "ok"), ct);
+        return card;
     }
 
     /// <summary>Decrypts a card number into a vault-owned buffer. The caller must dispose it, which zeroes it.</summary>
