@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using PayoutVault.Server.Keys;
 using PayoutVault.Server.Logging;
 using PayoutVault.Server.Security;
+using PayoutVault.Server.Telemetry;
 using PayoutVault.Server.Payouts;
 using PayoutVault.Server.Webhooks;
 using PayoutVault.Server.Storage;
@@ -30,6 +31,7 @@ public static class VaultHost
         var payoutsEnabled = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true;
         if (payoutsEnabled) builder.Services.AddVaultWebhooks();
         builder.Services.AddVaultGrpc(builder.Configuration);
+        builder.Services.AddVaultTelemetry(builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using System.Diagnostics;
 using PayoutVault.Bank131;
+using PayoutVault.Server.Telemetry;
 using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
 using PayoutVault.Server.Logging;
@@ -55,12 +57,18 @@ public sealed class PayoutSender(
         }
 
         InitPayoutResult result;
+        using var activity = VaultTelemetry.Source.StartActivity("vault.payout.send");
+        activity?.SetTag("vault.payout_id", payout.PayoutId).SetTag("vault.send_attempt", payout.SendAttempts);
+        var started = Stopwatch.GetTimestamp();
         using (body)
         {
             await store.TouchCardAsync(payout.CardToken, CancellationToken.None);
             // Never abandon a send because the caller went away: the outcome must be recorded either way.
             result = await bank.Client.InitPayoutAsync(body, payout.PayoutId, CancellationToken.None);
         }
+        activity?.SetTag("vault.bank_outcome", result.Outcome.ToString()).SetTag("http.response.status_code", result.HttpStatus);
+        VaultTelemetry.PayoutSends.Add(1, VaultTelemetry.Tag("outcome", result.Outcome.ToString()));
+        VaultTelemetry.PayoutSendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         VaultLog.PayoutSent(logger, payout.PayoutId, result.Outcome.ToString(), result.HttpStatus ?? 0, result.ErrorCode ?? "");
         return await ApplyOrCurrentAsync(payout, ChangeFor(result, payout));
     }

@@ -139,6 +139,7 @@ public sealed class PayoutStore(NpgsqlDataSource dataSource, AuditLog audit)
         }
         if (moved || change.RecordIfIgnored)
             await AppendEventAsync(conn, tx, updated, change.EventKind, moved, ct);
+        if (moved) Telemetry.VaultTelemetry.PayoutTransitions.Add(1, Telemetry.VaultTelemetry.Tag("state", state.ToDb()));
         return (updated, moved);
     }
 

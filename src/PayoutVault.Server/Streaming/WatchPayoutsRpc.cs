@@ -5,6 +5,7 @@ using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
 using PayoutVault.Server.Security;
 using PayoutVault.Server.Streaming;
+using PayoutVault.Server.Telemetry;
 
 namespace PayoutVault.Server.Payouts;
 
@@ -39,6 +40,7 @@ public sealed partial class PayoutGrpcService
     private static async Task RunAsync(PayoutSubscription subscription, long from, PayoutEventFilter filter,
         IServerStreamWriter<PayoutEvent> stream, bool stopAtTerminal, CancellationToken ct)
     {
+        VaultTelemetry.StreamSubscribers.Add(1);
         try
         {
             await subscription.RunAsync(from, filter, async e =>
@@ -50,6 +52,10 @@ public sealed partial class PayoutGrpcService
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // The client went away or the server is stopping: a normal end of a stream.
+        }
+        finally
+        {
+            VaultTelemetry.StreamSubscribers.Add(-1);
         }
     }
 

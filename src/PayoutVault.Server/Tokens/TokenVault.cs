@@ -1,6 +1,8 @@
 using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
+using System.Diagnostics;
 using PayoutVault.Server.Logging;
+using PayoutVault.Server.Telemetry;
 
 namespace PayoutVault.Server.Tokens;
 
@@ -14,9 +16,12 @@ public sealed class TokenVault(
     public async Task<TokenizeOutcome> TokenizeAsync(ReadOnlyMemory<byte> pan, int? expMonth, int? expYear,
         AuditContext who, CancellationToken ct)
     {
+        using var activity = VaultTelemetry.Source.StartActivity("vault.tokenize");
+        var started = Stopwatch.GetTimestamp();
         var violations = new Violations();
         if (PanValidator.Validate(pan.Span) is { } panProblem) violations.Add("pan", panProblem);
         ValidateExpiry(violations, expMonth, expYear);
+        if (violations.Any) VaultTelemetry.Tokenizations.Add(1, VaultTelemetry.Tag("outcome", "rejected"));
         violations.ThrowIfAny();
 
         NewCard card;
@@ -32,6 +37,10 @@ public sealed class TokenVault(
         }
         var outcome = await writer.WriteAsync(card, who, ct);
         VaultLog.Tokenized(logger, outcome.Card.Token, outcome.Created);
+        var result = outcome.Created ? "created" : "existing";
+        activity?.SetTag("vault.token", outcome.Card.Token).SetTag("vault.outcome", result);
+        VaultTelemetry.Tokenizations.Add(1, VaultTelemetry.Tag("outcome", result));
+        VaultTelemetry.TokenizeDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return outcome;
     }
 

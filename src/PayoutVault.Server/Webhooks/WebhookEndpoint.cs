@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 using PayoutVault.Bank131;
+using System.Diagnostics;
 using PayoutVault.Server.Logging;
+using PayoutVault.Server.Telemetry;
 using PayoutVault.Server.Storage;
 
 namespace PayoutVault.Server.Webhooks;
@@ -21,6 +23,19 @@ public static class WebhookEndpoint
         Bank131WebhookVerifier verifier, IOptions<WebhookOptions> options, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("PayoutVault.Webhooks");
+        using var activity = VaultTelemetry.Source.StartActivity("vault.webhook");
+        var started = Stopwatch.GetTimestamp();
+        var result = await HandleCoreAsync(http, ingestor, verifier, options, logger);
+        var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : 200;
+        activity?.SetTag("http.response.status_code", status);
+        VaultTelemetry.Webhooks.Add(1, VaultTelemetry.Tag("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        VaultTelemetry.WebhookDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return result;
+    }
+
+    private static async Task<IResult> HandleCoreAsync(HttpContext http, WebhookIngestor ingestor,
+        Bank131WebhookVerifier verifier, IOptions<WebhookOptions> options, ILogger logger)
+    {
         // The gRPC listener speaks HTTP/2 only, so HTTP/1.1 proves the request came in on the webhook listener.
         if (!HttpProtocolIsWebhookListener(http)) return Results.NotFound();
 

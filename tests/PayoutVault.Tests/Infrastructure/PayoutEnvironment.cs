@@ -16,6 +16,9 @@ public sealed record PayoutEnvironmentOptions
 
     /// <summary>Run on an existing database (e.g. to share it between two replicas).</summary>
     public TestDatabase? Database { get; init; }
+
+    /// <summary>Extra wiring for the vault (e.g. in-memory telemetry exporters).</summary>
+    public Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? Configure { get; init; }
 }
 
 /// <summary>
@@ -50,7 +53,10 @@ public sealed class PayoutEnvironment : IAsyncDisposable
         var sandbox = await BankSandbox.StartAsync(keys, $"http://127.0.0.1:{webhookPort}/webhooks/bank131", options.Sandbox);
         var settings = VaultSettings(keys, sandbox.Address, webhookPort);
         foreach (var (k, v) in options.Settings) settings[k] = v;
-        var vault = await VaultServer.StartAsync(new VaultServerOptions { Settings = settings, Database = options.Database });
+        var vault = await VaultServer.StartAsync(new VaultServerOptions
+        {
+            Settings = settings, Database = options.Database, Configure = options.Configure,
+        });
         return new PayoutEnvironment(keys, sandbox, vault, webhookPort);
     }
 

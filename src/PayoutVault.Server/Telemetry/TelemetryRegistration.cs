@@ -1,0 +1,31 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace PayoutVault.Server.Telemetry;
+
+public static class TelemetryRegistration
+{
+    /// <summary>OpenTelemetry traces and metrics from the vault's own source and meter; OTLP and/or console when configured.</summary>
+    public static IServiceCollection AddVaultTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new();
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("payoutvault"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(VaultTelemetry.Name);
+                if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+                    tracing.AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint));
+                if (options.Console) tracing.AddConsoleExporter();
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(VaultTelemetry.Name);
+                if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint))
+                    metrics.AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint));
+                if (options.Console) metrics.AddConsoleExporter();
+            });
+        return services;
+    }
+}
