@@ -14,7 +14,9 @@ public static class TelemetryRegistration
             .ConfigureResource(r => r.AddService("payoutvault"))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(VaultTelemetry.Name);
+                // The vault's spans sit under ASP.NET Core's request activity, which nothing records here; a
+                // parent-based sampler would drop them all. The vault emits few spans, so keep every one.
+                tracing.SetSampler(new AlwaysOnSampler()).AddSource(VaultTelemetry.Name);
                 if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint))
                     tracing.AddOtlpExporter(o => o.Endpoint = new Uri(options.OtlpEndpoint));
                 if (options.Console) tracing.AddConsoleExporter();
