@@ -32,6 +32,43 @@ public sealed class AuthorizationInterceptor(
         await continuation(request, responseStream, context);
     }
 
+    // Client- and bidirectional-streaming RPCs (gRPC reflection's ServerReflectionInfo is one) must be authorized too:
+    // the Interceptor base class passes them straight to the handler. The error-mapping interceptor only covers unary
+    // and server-streaming calls, so refusals here are turned into their gRPC status directly.
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
+        ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthorizeWithStatusAsync(context);
+        return await continuation(requestStream, context);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthorizeWithStatusAsync(context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private async Task AuthorizeWithStatusAsync(ServerCallContext context)
+    {
+        try
+        {
+            await AuthorizeAsync(context);
+        }
+        catch (VaultException e) when (e is PermissionDeniedException or UnauthenticatedException or UnavailableException)
+        {
+            var code = e switch
+            {
+                PermissionDeniedException => StatusCode.PermissionDenied,
+                UnauthenticatedException => StatusCode.Unauthenticated,
+                _ => StatusCode.Unavailable,
+            };
+            throw new RpcException(new Status(code, e.Message));
+        }
+    }
+
     private async Task AuthorizeAsync(ServerCallContext context)
     {
         var required = permissions.For(context.Method);
