@@ -26,12 +26,13 @@ public static class AuditActions
     public const string KeyRotationCompleted = "key.rotation_completed";
     public const string KeyStatusRead = "key.status_read";
     public const string VaultStarted = "vault.started";
+    public const string VaultStopped = "vault.stopped";
     public const string RequestFailed = "request.failed";
 
     public static readonly IReadOnlyList<string> All =
     [
         Tokenize, TokenRead, TokenDelete, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
         WebhookSignatureInvalid, AuthUnauthenticated, AuthPermissionDenied, KeyRotateData, KeyRotateFingerprint,
-        KeyRewrapMaster, KeyRotationCompleted, KeyStatusRead, VaultStarted, RequestFailed,
+        KeyRewrapMaster, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, RequestFailed,
     ];
 }

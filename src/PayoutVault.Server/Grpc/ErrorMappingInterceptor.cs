@@ -42,6 +42,34 @@ public sealed class ErrorMappingInterceptor(AuditLog audit, ILogger<ErrorMapping
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
+        ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(requestStream, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw await MapAndAuditAsync(e, context);
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw await MapAndAuditAsync(e, context);
+        }
+    }
+
     /// <summary>
     /// Failed calls are security-relevant (probing with bad tokens, replays): each gets an audit record before the
     /// reply. Refusals were audited by the authorizer already. If this record cannot be written, the caller gets

@@ -25,7 +25,11 @@ public static class ServiceRegistration
             builder.ConnectionStringBuilder.ApplicationName ??= "payoutvault";
             return builder.Build();
         });
-        services.AddSingleton<Migrator>();
+        services.AddSingleton(sp =>
+        {
+            var db = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Database;
+            return new Migrator(string.IsNullOrWhiteSpace(db.MigrationConnectionString) ? db.ConnectionString : db.MigrationConnectionString);
+        });
         services.AddSingleton(TimeProvider.System);
         return services;
     }
@@ -105,6 +109,9 @@ public static class ServiceRegistration
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section);
         services.AddSingleton<AuditCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointer>());
+        // Hosted services stop in reverse order: this one stops before the checkpointer, whose final checkpoint
+        // then covers the stop record.
+        services.AddHostedService<VaultLifecycleAudit>();
         services.AddGrpc(o =>
         {
             // Outermost first: failures (including refusals) are mapped to statuses after authorization ran.

@@ -12,8 +12,15 @@ public sealed class VaultOptions
 
 public sealed class DatabaseOptions
 {
-    /// <summary>Npgsql connection string of the vault's application role.</summary>
+    /// <summary>Npgsql connection string of the vault's application role (a member of payoutvault_app).</summary>
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// Optional connection string of the schema owner, used only to apply migrations at start. When set, the
+    /// application role needs no DDL rights at all (least privilege, PCI DSS 7.2.5); when empty, ConnectionString
+    /// applies them.
+    /// </summary>
+    public string? MigrationConnectionString { get; set; }
 }
 
 public sealed class KeyOptions

@@ -81,6 +81,8 @@ public sealed class AuthorizationInterceptor(
         {
             // Kestrel has already validated the chain against the configured CA during the handshake.
             caller = CallerIdentity.FromCertificate(certificate) ?? "";
+            // "anonymous" names the development switch's caller; a certificate may not claim its grants.
+            if (caller == CallerIdentity.Anonymous) caller = "";
         }
         else if (vault.Value.Grpc.AllowInsecure)
         {

@@ -7,7 +7,7 @@ namespace PayoutVault.Server.Storage;
 /// Applies the embedded, numbered SQL migrations in order. The whole run holds a session-level advisory lock, so two
 /// replicas starting at once apply each migration exactly once: the second waits, then finds nothing left to do.
 /// </summary>
-public sealed class Migrator(NpgsqlDataSource dataSource)
+public sealed class Migrator(string connectionString)
 {
     // Arbitrary but fixed: every vault replica must use the same lock key.
     private const long AdvisoryLockKey = 0x5041_594F_5554_5631; // "PAYOUTV1"
@@ -15,14 +15,19 @@ public sealed class Migrator(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken ct)
     {
         var applied = new List<string>();
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync(ct);
         await Exec(conn, "SELECT pg_advisory_lock(@k)", ct, AdvisoryLockKey);
         try
         {
-            await Exec(conn, """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-                """, ct);
+            // Checked rather than CREATE ... IF NOT EXISTS, which needs CREATE rights even when the table exists:
+            // an up-to-date database can then be opened by a role with no DDL rights at all.
+            await using (var exists = new NpgsqlCommand("SELECT to_regclass('schema_migrations') IS NOT NULL", conn))
+                if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
+                    await Exec(conn, """
+                        CREATE TABLE schema_migrations (
+                            version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                        """, ct);
             var done = new HashSet<int>();
             await using (var cmd = new NpgsqlCommand("SELECT version FROM schema_migrations", conn))
             await using (var reader = await cmd.ExecuteReaderAsync(ct))

@@ -47,6 +47,8 @@ public sealed class PayoutEventFeed(
                 await AdvanceAsync(stoppingToken);
                 _ready.TrySetResult();
                 await _wake.WaitAsync(options.Value.PollInterval, stoppingToken);
+                // Coalesce a burst of NOTIFYs into one advance: each advance takes the exclusive append lock once.
+                while (_wake.Wait(0)) { }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -22,7 +22,7 @@ public sealed partial class PayoutGrpcService
             context.CancellationToken);
         var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
         using var ct = Stopping(context);
-        await RunAsync(subscription, request.FromCursor, filter, stream, stopAtTerminal: false, ct.Token);
+        await RunAsync(subscription, request.FromCursor, filter, stream, stopAtTerminal: false, ct.Token, ApplicationStopping(context));
     }
 
     [RequiresPermission(Permissions.PayoutsWatch)]
@@ -34,11 +34,11 @@ public sealed partial class PayoutGrpcService
         var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
         var filter = new PayoutEventFilter(new HashSet<string> { request.PayoutId }, new HashSet<string>());
         using var ct = Stopping(context);
-        await RunAsync(subscription, 0, filter, stream, stopAtTerminal: true, ct.Token);
+        await RunAsync(subscription, 0, filter, stream, stopAtTerminal: true, ct.Token, ApplicationStopping(context));
     }
 
     private static async Task RunAsync(PayoutSubscription subscription, long from, PayoutEventFilter filter,
-        IServerStreamWriter<PayoutEvent> stream, bool stopAtTerminal, CancellationToken ct)
+        IServerStreamWriter<PayoutEvent> stream, bool stopAtTerminal, CancellationToken ct, CancellationToken stopping)
     {
         VaultTelemetry.StreamSubscribers.Add(1);
         try
@@ -51,7 +51,10 @@ public sealed partial class PayoutGrpcService
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The client went away or the server is stopping: a normal end of a stream.
+            // The client went away: a normal end. A stopping replica ends the stream with UNAVAILABLE instead, so a
+            // client can tell "this server is going away, resume from your last cursor elsewhere" from a finished stream.
+            if (!stopping.IsCancellationRequested) return;
+            throw new RpcException(new Status(StatusCode.Unavailable, "This vault replica is shutting down; resume from your last cursor."));
         }
         finally
         {
@@ -60,11 +63,11 @@ public sealed partial class PayoutGrpcService
     }
 
     /// <summary>Ends streams both when the client cancels and when this replica shuts down.</summary>
-    private static CancellationTokenSource Stopping(ServerCallContext context)
-    {
-        var lifetime = context.GetHttpContext().RequestServices.GetRequiredService<IHostApplicationLifetime>();
-        return CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
-    }
+    private static CancellationTokenSource Stopping(ServerCallContext context) =>
+        CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, ApplicationStopping(context));
+
+    private static CancellationToken ApplicationStopping(ServerCallContext context) =>
+        context.GetHttpContext().RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
     private static PayoutEventFilter ValidateWatch(WatchPayoutsRequest request)
     {

@@ -9,7 +9,8 @@ namespace PayoutVault.Tests.Compliance;
 /// <summary>
 /// Evidence for PCI DSS 10.3.2 / 10.3.4 / 10.5.1 as compliance/logging-and-audit.md describes it: the offline
 /// verifier (what `vaultctl audit verify` runs) detects every kind of tampering, and the database itself refuses to
-/// change audit rows, both for the application role (grants) and for the owner (triggers).
+/// change audit rows (audit_log, audit_checkpoints, audit_signing_keys: UPDATE, DELETE, TRUNCATE), both for the
+/// application role (grants) and for the owner (triggers).
 /// </summary>
 public sealed class AuditTrailEvidenceTests
 {
@@ -88,7 +89,7 @@ public sealed class AuditTrailEvidenceTests
         // No pooling: SET ROLE must not outlive the connection it was issued on.
         var connectionString = new NpgsqlConnectionStringBuilder(db.ConnectionString) { Pooling = false }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        await new Migrator(dataSource).MigrateAsync(CancellationToken.None);
+        await new Migrator(connectionString).MigrateAsync(CancellationToken.None);
 
         // The application role may append (and the chain lock and head read work under it).
         await using (var conn = await dataSource.OpenConnectionAsync())
@@ -100,11 +101,30 @@ public sealed class AuditTrailEvidenceTests
             await tx.CommitAsync();
         }
 
+        // A signing key and a checkpoint signed with it (inserted as the owner, as the checkpointer would), so the row
+        // triggers of audit_checkpoints and audit_signing_keys have rows to refuse.
+        using var signingKey = Key.Create(SignatureAlgorithm.Ed25519);
+        await using (var conn = await dataSource.OpenConnectionAsync())
+        {
+            await using var head = new NpgsqlCommand("SELECT record_hash FROM audit_log WHERE seq = 1", conn);
+            var hash = (byte[])(await head.ExecuteScalarAsync())!;
+            var signedAt = AuditChain.Truncate(DateTime.UtcNow);
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO audit_signing_keys (key_id, public_key) VALUES ('ak-compliance', @pk);
+                INSERT INTO audit_checkpoints (seq, record_hash, signed_at, key_id, signature) VALUES (1, @hash, @at, 'ak-compliance', @sig);
+                """, conn);
+            insert.Parameters.AddWithValue("pk", signingKey.PublicKey.Export(KeyBlobFormat.RawPublicKey));
+            insert.Parameters.AddWithValue("hash", hash);
+            insert.Parameters.AddWithValue("at", signedAt);
+            insert.Parameters.AddWithValue("sig", SignatureAlgorithm.Ed25519.Sign(signingKey, AuditChain.CheckpointMessage(1, hash, signedAt)));
+            await insert.ExecuteNonQueryAsync();
+        }
+
         foreach (var sql in new[]
         {
             "UPDATE audit_log SET outcome = 'edited'", "DELETE FROM audit_log", "TRUNCATE audit_log",
-            "UPDATE audit_checkpoints SET key_id = key_id", "DELETE FROM audit_checkpoints",
-            "UPDATE audit_signing_keys SET public_key = public_key", "DELETE FROM audit_signing_keys",
+            "UPDATE audit_checkpoints SET key_id = key_id", "DELETE FROM audit_checkpoints", "TRUNCATE audit_checkpoints",
+            "UPDATE audit_signing_keys SET public_key = public_key", "DELETE FROM audit_signing_keys", "TRUNCATE audit_signing_keys",
         })
         {
             await using var conn = await dataSource.OpenConnectionAsync();
@@ -114,16 +134,22 @@ public sealed class AuditTrailEvidenceTests
         }
 
         // The owner (here the test server's superuser) holds every privilege, and the triggers still refuse. (A plain
-        // TRUNCATE is already refused by the foreign key from audit_checkpoints; CASCADE reaches the trigger.)
-        foreach (var sql in new[] { "UPDATE audit_log SET outcome = 'edited'", "DELETE FROM audit_log", "TRUNCATE audit_log CASCADE" })
+        // TRUNCATE of a table another one references is already refused by the foreign key; CASCADE reaches the trigger.)
+        foreach (var sql in new[]
+        {
+            "UPDATE audit_log SET outcome = 'edited'", "DELETE FROM audit_log", "TRUNCATE audit_log CASCADE",
+            "UPDATE audit_checkpoints SET key_id = key_id", "DELETE FROM audit_checkpoints", "TRUNCATE audit_checkpoints",
+            "UPDATE audit_signing_keys SET public_key = public_key", "DELETE FROM audit_signing_keys", "TRUNCATE audit_signing_keys CASCADE",
+        })
         {
             await using var conn = await dataSource.OpenConnectionAsync();
             var refused = await Assert.ThrowsAsync<PostgresException>(() => Exec(conn, sql));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
         }
 
-        var intact = AuditVerifier.Verify(await AuditTrailReader.FromDatabaseAsync(connectionString));
+        var intact = AuditVerifier.Verify(await AuditTrailReader.FromDatabaseAsync(connectionString), TrustedKey(signingKey));
         Assert.True(intact.Intact, intact.ToString());
+        Assert.Equal(1, intact.CheckpointsChecked);
 
         // Someone who drops the trigger can edit a row, but verification then names it.
         await using (var conn = await dataSource.OpenConnectionAsync())
