@@ -33,13 +33,13 @@ public sealed class AuthorizationInterceptor(
     }
 
     // Client- and bidirectional-streaming RPCs (gRPC reflection's ServerReflectionInfo is one) must be authorized too:
-    // the Interceptor base class passes them straight to the handler. The error-mapping interceptor only covers unary
-    // and server-streaming calls, so refusals here are turned into their gRPC status directly.
+    // the Interceptor base class passes them straight to the handler. Refusals become statuses in the outer
+    // error-mapping interceptor, as for the other call kinds.
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context,
         ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeWithStatusAsync(context);
+        await AuthorizeAsync(context);
         return await continuation(requestStream, context);
     }
 
@@ -47,26 +47,8 @@ public sealed class AuthorizationInterceptor(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
         DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeWithStatusAsync(context);
+        await AuthorizeAsync(context);
         await continuation(requestStream, responseStream, context);
-    }
-
-    private async Task AuthorizeWithStatusAsync(ServerCallContext context)
-    {
-        try
-        {
-            await AuthorizeAsync(context);
-        }
-        catch (VaultException e) when (e is PermissionDeniedException or UnauthenticatedException or UnavailableException)
-        {
-            var code = e switch
-            {
-                PermissionDeniedException => StatusCode.PermissionDenied,
-                UnauthenticatedException => StatusCode.Unauthenticated,
-                _ => StatusCode.Unavailable,
-            };
-            throw new RpcException(new Status(code, e.Message));
-        }
     }
 
     private async Task AuthorizeAsync(ServerCallContext context)
