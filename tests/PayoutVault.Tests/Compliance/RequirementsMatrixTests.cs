@@ -1,3 +1,4 @@
+using PayoutVault.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Reflection;
 using System.Text;
@@ -436,20 +437,7 @@ public sealed partial class RequirementsMatrixTests
             return n;
         }
 
-        public static bool PassesLuhn(string digits)
-        {
-            var sum = 0;
-            var doubleIt = false;
-            for (var i = digits.Length - 1; i >= 0; i--)
-            {
-                var d = digits[i] - '0';
-                if (d is < 0 or > 9) return false;
-                if (doubleIt) { d *= 2; if (d > 9) d -= 9; }
-                sum += d;
-                doubleIt = !doubleIt;
-            }
-            return sum % 10 == 0;
-        }
+        public static bool PassesLuhn(string digits) => CardDataScanner.PassesLuhn(digits);
 
         private static readonly HashSet<string> BinaryExtensions = new(StringComparer.OrdinalIgnoreCase)
         {
