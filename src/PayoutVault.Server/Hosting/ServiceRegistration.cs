@@ -60,7 +60,12 @@ public static class ServiceRegistration
 
     public static IServiceCollection AddVaultPayouts(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<Bank131Settings>().BindConfiguration(Bank131Settings.Section);
+        services.AddOptions<Bank131Settings>().BindConfiguration(Bank131Settings.Section)
+            .Validate(b => !b.Enabled || b.AllowInsecureHttp
+                    || (Uri.TryCreate(b.BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps),
+                "Vault:Bank131:BaseUrl must be an https:// URL (card numbers travel in the request); "
+                + "Vault:Bank131:AllowInsecureHttp=true allows http:// for the local sandbox only.")
+            .ValidateOnStart();
         services.AddOptions<PayoutOptions>().BindConfiguration(PayoutOptions.Section);
         services.AddSingleton<Bank131Gateway>();
         services.AddSingleton<PayoutStore>();

@@ -39,6 +39,9 @@ public static partial class VaultLog
     [LoggerMessage(1202, LogLevel.Warning, "Payout {PayoutId} not sent: {Reason}")]
     public static partial void PayoutNotSent(ILogger logger, string payoutId, string reason);
 
+    [LoggerMessage(1206, LogLevel.Error, "Payout {PayoutId} is still unresolved after {Attempts} checks: manual review with Bank 131 needed; it will not be sent again")]
+    public static partial void PayoutNeedsReview(ILogger logger, string payoutId, int attempts);
+
     [LoggerMessage(1203, LogLevel.Information, "Reconciling payout {PayoutId} in state {State}")]
     public static partial void Reconciling(ILogger logger, string payoutId, string state);
 

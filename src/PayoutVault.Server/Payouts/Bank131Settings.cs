@@ -14,5 +14,11 @@ public sealed class Bank131Settings
     public string? PrivateKeyPassphrase { get; set; }
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Development switch for the loopback sandbox: allow an http:// BaseUrl. Off, the vault refuses to start with
+    /// one, since the request carries the card number (PCI DSS 4.2.1: strong cryptography in transit).
+    /// </summary>
+    public bool AllowInsecureHttp { get; set; }
+
     public bool Enabled => !string.IsNullOrWhiteSpace(BaseUrl);
 }

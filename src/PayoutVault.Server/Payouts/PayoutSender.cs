@@ -21,6 +21,9 @@ public sealed class PayoutSender(
 {
     private PayoutOptions Options => options.Value;
 
+    /// <summary>Unresolved resends after which a payout is flagged for manual review (about half an hour at the defaults).</summary>
+    public const int NeedsReviewAfterChecks = 10;
+
     /// <summary>Claims a created payout (created -> submitted, committed before any byte goes out) and sends it.</summary>
     public async Task<PayoutRecord> SendNewAsync(string payoutId, AuditContext who, CancellationToken ct)
     {
@@ -70,6 +73,10 @@ public sealed class PayoutSender(
         VaultTelemetry.PayoutSends.Add(1, VaultTelemetry.Tag("outcome", result.Outcome.ToString()));
         VaultTelemetry.PayoutSendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         VaultLog.PayoutSent(logger, payout.PayoutId, result.Outcome.ToString(), result.HttpStatus ?? 0, result.ErrorCode ?? "");
+        // The bank holds the key but no webhook or session id has settled it after many tries: only a person with
+        // the bank's back office can say whether a payout exists. Say so loudly; never send another payout.
+        if (result.Outcome != InitPayoutOutcome.Accepted && payout.CheckAttempts >= NeedsReviewAfterChecks)
+            VaultLog.PayoutNeedsReview(logger, payout.PayoutId, payout.CheckAttempts);
         return await ApplyOrCurrentAsync(payout, ChangeFor(result, payout));
     }
 

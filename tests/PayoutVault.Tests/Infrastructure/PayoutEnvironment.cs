@@ -65,6 +65,7 @@ public sealed class PayoutEnvironment : IAsyncDisposable
     {
         ["Vault:Bank131:BaseUrl"] = sandbox.ToString().TrimEnd('/'),
         ["Vault:Bank131:ProjectId"] = BankSandbox.ProjectId,
+        ["Vault:Bank131:AllowInsecureHttp"] = "true",
         ["Vault:Bank131:PrivateKeyFile"] = keys.PartnerPrivateKeyFile,
         ["Vault:Bank131:Timeout"] = "00:00:01.500",
         ["Vault:Webhooks:Port"] = webhookPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
