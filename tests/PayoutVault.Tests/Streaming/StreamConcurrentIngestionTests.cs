@@ -82,7 +82,12 @@ public sealed class StreamConcurrentIngestionTests(WebhookEnvironmentFixture fx)
             foreach (var (recorder, where, args) in subscribers)
             {
                 var expected = await WebhookTestKit.SeqsAsync(fx.ConnectionString, where, args);
-                Assert.NotEmpty(expected);
+                if (expected.Count == 0)
+                {
+                    // The random statuses can leave a narrow filter (e.g. group A, failed) with no event at all.
+                    Assert.Empty(recorder.Cursors);
+                    continue;
+                }
                 await recorder.WaitForCursorAsync(expected[^1], TimeSpan.FromSeconds(90));
                 StreamTestKit.AssertSameCursors(expected, recorder.Cursors, recorder.Name);
             }
