@@ -14,9 +14,21 @@ public sealed class Bank131Gateway(IOptions<Bank131Settings> settings) : IDispos
 
     public bool Enabled => settings.Value.Enabled;
 
-    public Bank131Client Client => Enabled
-        ? _client.Value.Client
-        : throw new FailedPreconditionException("Payouts are not configured on this vault (Vault:Bank131:BaseUrl is empty).");
+    public Bank131Client Client
+    {
+        get
+        {
+            EnsureEnabled();
+            return _client.Value.Client;
+        }
+    }
+
+    /// <summary>Throws FAILED_PRECONDITION when no bank is configured.</summary>
+    public void EnsureEnabled()
+    {
+        if (!Enabled)
+            throw new FailedPreconditionException("Payouts are not configured on this vault (Vault:Bank131:BaseUrl is empty).");
+    }
 
     private static (Bank131Client, HttpClient) Create(Bank131Settings s)
     {

@@ -14,7 +14,7 @@ public sealed class PayoutOperations(
     public async Task<PayoutRecord> CreateAsync(AuditContext who, CreatePayoutRequest proto, CancellationToken ct)
     {
         var request = PayoutValidator.Validate(proto);
-        if (!bank.Enabled) _ = bank.Client; // throws FAILED_PRECONDITION: nothing is stored for a vault that cannot pay
+        bank.EnsureEnabled(); // nothing is stored for a vault that cannot pay
         var payoutId = "pay_" + TokenFormat.RandomBase32(26);
         // If this process dies before the bank answers, the reconciler takes over once the lease runs out.
         var inserted = await store.InsertAsync(payoutId, who, request,
