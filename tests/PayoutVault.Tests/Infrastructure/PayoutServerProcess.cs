@@ -79,8 +79,13 @@ public sealed class PayoutServerProcess : IAsyncDisposable
             }
             try
             {
+                // Serving, and from this child: a port picked free can be taken by another server before the child
+                // binds it, and then the health check would be answered by that server instead.
                 var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
-                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving) return server;
+                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving
+                    && server.Output.Contains($"Now listening on: {server.Address.GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal)
+                    && !process.HasExited)
+                    return server;
             }
             catch (Grpc.Core.RpcException)
             {

@@ -127,9 +127,20 @@ public sealed class PayoutCrashRecoveryTests : IAsyncLifetime
 }
 
 /// <summary>
+/// Tests that run a vault as a child process run alone: a fresh process starts cold, and waits tuned for it should not
+/// also absorb whatever the other test classes are doing to the two cores.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ChildProcessCollection
+{
+    public const string Name = "child process";
+}
+
+/// <summary>
 /// A real kill: the vault runs as a child process and is SIGKILLed while it waits for the bank's answer to a payout
 /// the bank has already accepted. Restarted on the same database, it settles that payout with no second bank payout.
 /// </summary>
+[Collection(ChildProcessCollection.Name)]
 public sealed class PayoutProcessKillTests : IAsyncLifetime
 {
     private PayoutEnvironment _env = null!;
@@ -183,7 +194,7 @@ public sealed class PayoutProcessKillTests : IAsyncLifetime
             var call = child.Payouts.CreatePayoutAsync(request);
 
             // Mid-flight: the bank has the request (and accepted it) but has not answered yet.
-            payoutId = await WaitForBankRequestAsync(marker);
+            payoutId = await WaitForBankRequestAsync(marker, call.ResponseAsync, child);
             Assert.Equal("submitted", await Db.ScalarAsync<string>(_env.Vault.ConnectionString,
                 "SELECT state FROM payouts WHERE payout_id = @p", ("p", payoutId)));
             await child.KillAsync();
@@ -208,11 +219,21 @@ public sealed class PayoutProcessKillTests : IAsyncLifetime
         }
     }
 
-    private async Task<string> WaitForBankRequestAsync(string marker)
+    /// <summary>
+    /// Waits (bounded) until the sandbox holds the request tagged with <paramref name="marker"/>. A call that ends
+    /// first (the bank holds its answer for minutes, so it should not) fails the test at once with its status and the
+    /// child's output, rather than after the whole wait.
+    /// </summary>
+    private async Task<string> WaitForBankRequestAsync(string marker, Task<Payout> call, PayoutServerProcess child)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
+            if (call.IsCompleted)
+            {
+                var outcome = call.IsFaulted ? call.Exception!.InnerException!.Message : $"state {call.Result.State}";
+                throw new InvalidOperationException($"CreatePayout ended before the bank answered ({outcome}); vault output:\n{child.Output}");
+            }
             foreach (var r in await _env.Sandbox.InitPayoutRequestsAsync())
             {
                 if (r.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object
@@ -222,7 +243,9 @@ public sealed class PayoutProcessKillTests : IAsyncLifetime
             }
             await Task.Delay(50);
         }
-        throw new TimeoutException("the payout never reached the sandbox");
+        var states = await Db.ScalarAsync<string>(_env.Vault.ConnectionString,
+            "SELECT string_agg(payout_id || ':' || state, ', ') FROM payouts");
+        throw new TimeoutException($"the payout never reached the sandbox (payouts: {states}); vault output:\n{child.Output}");
     }
 
     private static void AssertNoCardData(string output)
