@@ -120,12 +120,8 @@ public sealed class PayoutEnvironment : IAsyncDisposable
         return await http.SendAsync(request);
     }
 
-    public static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
+    /// <summary>A port for a server that must know its port before it starts; see <see cref="TestPorts"/>.</summary>
+    public static int FreePort() => TestPorts.Free();
 
     public async ValueTask DisposeAsync()
     {

@@ -24,14 +24,14 @@ public sealed class NoCardDataInTelemetryTests
     [Fact]
     public async Task FullFlow_LogsSpansMetricsAndExceptions_HoldNoCardNumber()
     {
-        var activities = new List<Activity>();
-        var metrics = new List<Metric>();
+        var exportedActivities = new LockedCollection<Activity>();
+        var exportedMetrics = new LockedCollection<Metric>();
         await using var env = await PayoutEnvironment.StartAsync(new PayoutEnvironmentOptions
         {
             Configure = builder =>
             {
-                builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(activities));
-                builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics));
+                builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(exportedActivities));
+                builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exportedMetrics));
             },
         });
 
@@ -62,6 +62,9 @@ public sealed class NoCardDataInTelemetryTests
 
         env.Vault.Services.GetRequiredService<TracerProvider>().ForceFlush();
         env.Vault.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        // Background work (reconciler, stream feed) keeps exporting while the test reads: read a snapshot.
+        var activities = exportedActivities.Snapshot();
+        var metrics = exportedMetrics.Snapshot();
 
         Assert.Contains(activities, a => a.DisplayName == "vault.tokenize");
         Assert.Contains(activities, a => a.DisplayName == "vault.payout.send");
