@@ -10,6 +10,7 @@ var commands = new Dictionary<string, Func<CliArgs, Task<int>>>(StringComparer.O
     ["bench"] = BenchCommand.RunAsync,
     ["keys"] = KeysCommand.RunAsync,
     ["audit"] = AuditCommand.RunAsync,
+    ["retention"] = RetentionCommand.RunAsync,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
@@ -25,6 +26,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
           keys rewrap --pg CONNSTR --old-key FILE --new-key FILE   re-wrap key versions under a new master key
           audit verify (--pg CONNSTR | --file EXPORT) [--trusted-key HEX]   verify the hash chain and checkpoints
           audit export --pg CONNSTR --out FILE          export the audit trail as JSON lines
+          retention report --pg CONNSTR [--unused-for DAYS]   cards past the retention period (exit 1 if any)
         """);
     return 2;
 }

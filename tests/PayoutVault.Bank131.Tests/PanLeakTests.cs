@@ -80,8 +80,16 @@ public sealed class PanLeakTests(SandboxFixture fixture) : IClassFixture<Sandbox
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
             () => fixture.Client().InitPayoutAsync(body, TestPayouts.NewKey(), cancelled.Token));
 
-        using var later = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var result = await fixture.Client().InitPayoutAsync(body, TestPayouts.NewKey(), later.Token);
+        // Cancelled only once the bank holds the request (the slow scenario keeps it for seconds), so the cancellation
+        // lands after sending however slow the machine is.
+        using var later = new CancellationTokenSource();
+        var key = TestPayouts.NewKey();
+        var call = fixture.Client().InitPayoutAsync(body, key, later.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await fixture.ReceivedAsync(key)).Length == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.NotEmpty(await fixture.ReceivedAsync(key));
+        await later.CancelAsync();
+        var result = await call;
         Assert.Equal(InitPayoutOutcome.Unknown, result.Outcome);
         Assert.Contains("caller", result.FailureReason, StringComparison.Ordinal);
         TestCards.AssertNoPan(result.ToString());

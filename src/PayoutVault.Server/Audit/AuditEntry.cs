@@ -13,6 +13,7 @@ public static class AuditActions
     public const string Tokenize = "token.tokenize";
     public const string TokenRead = "token.read";
     public const string TokenDelete = "token.delete";
+    public const string TokenPurge = "token.purge";
     public const string PayoutCreate = "payout.create";
     public const string PayoutRead = "payout.read";
     public const string PayoutDetokenize = "payout.detokenize";
@@ -31,7 +32,7 @@ public static class AuditActions
 
     public static readonly IReadOnlyList<string> All =
     [
-        Tokenize, TokenRead, TokenDelete, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
+        Tokenize, TokenRead, TokenDelete, TokenPurge, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
         WebhookSignatureInvalid, AuthUnauthenticated, AuthPermissionDenied, KeyRotateData, KeyRotateFingerprint,
         KeyRewrapMaster, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, RequestFailed,
     ];

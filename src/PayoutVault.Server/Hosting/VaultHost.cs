@@ -26,6 +26,7 @@ public static class VaultHost
         builder.Services.AddVaultKeys();
         builder.Services.AddVaultTokens();
         builder.Services.AddVaultKeyRotation();
+        builder.Services.AddVaultRetention();
         builder.Services.AddVaultPayouts(builder.Configuration);
         builder.Services.AddVaultStreaming();
         var payoutsEnabled = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true;
