@@ -60,4 +60,10 @@ public sealed class GrpcTlsOptions
 
     /// <summary>The CA (PEM, one or more certificates) that client certificates must chain to.</summary>
     public string ClientCaFile { get; set; } = "";
+
+    /// <summary>
+    /// Optional: the client CA's certificate revocation list (PEM or DER), re-read when the file changes. When set, a
+    /// revoked client certificate fails the handshake, and so does every certificate while the CRL is stale.
+    /// </summary>
+    public string ClientCrlFile { get; set; } = "";
 }

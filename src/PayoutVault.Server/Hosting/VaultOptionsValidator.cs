@@ -36,6 +36,8 @@ public sealed class VaultOptionsValidator : IValidateOptions<VaultOptions>
                 else if (!File.Exists(path))
                     errors.Add($"Vault:Grpc:Tls:{key} names a file that does not exist.");
             }
+            if (!string.IsNullOrWhiteSpace(o.Grpc.Tls.ClientCrlFile) && !File.Exists(o.Grpc.Tls.ClientCrlFile))
+                errors.Add("Vault:Grpc:Tls:ClientCrlFile names a file that does not exist.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

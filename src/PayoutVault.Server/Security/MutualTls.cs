@@ -17,14 +17,29 @@ public static class MutualTls
     {
         if (string.IsNullOrWhiteSpace(tls.CertificateFile) || !File.Exists(tls.CertificateFile)) return; // reported by validation
         var certificate = X509Certificate2.CreateFromPemFile(tls.CertificateFile, tls.KeyFile);
-        var validator = ClientCertificateValidator.FromPemFile(tls.ClientCaFile);
+        var cas = ClientCertificateValidator.LoadCas(tls.ClientCaFile);
+        var validator = new ClientCertificateValidator(cas, LoadRevocations(listen, tls, cas));
         listen.UseHttps(new HttpsConnectionAdapterOptions
         {
             ServerCertificate = certificate,
             SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             ClientCertificateMode = ClientCertificateMode.AllowCertificate,
             ClientCertificateValidation = validator.Validate,
-            CheckCertificateRevocation = false,
+            CheckCertificateRevocation = false, // the CRL file above, not endpoints named in certificates
         });
+    }
+
+    private static ClientRevocationList? LoadRevocations(ListenOptions listen, GrpcTlsOptions tls, X509Certificate2Collection cas)
+    {
+        if (string.IsNullOrWhiteSpace(tls.ClientCrlFile)) return null;
+        var services = listen.ApplicationServices;
+        var list = ClientRevocationList.Load(tls.ClientCrlFile, cas, services.GetService<TimeProvider>() ?? TimeProvider.System);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ClientRevocationList));
+        list.StateChanged = problem =>
+        {
+            if (problem is null) SecurityLog.RevocationListUsable(logger);
+            else SecurityLog.RevocationListUnusable(logger, problem);
+        };
+        return list;
     }
 }

@@ -123,6 +123,22 @@ public sealed class CertAuthority : IDisposable
         return serial;
     }
 
+    /// <summary>
+    /// A CRL signed by this CA (DER) listing <paramref name="revoked"/>; current for a day unless the test says
+    /// otherwise. Built with .NET's CertificateRevocationListBuilder; the vault reads it with BouncyCastle.
+    /// </summary>
+    public byte[] RevocationList(IEnumerable<X509Certificate2> revoked, DateTimeOffset? thisUpdate = null,
+        DateTimeOffset? nextUpdate = null)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var cert in revoked) builder.AddEntry(cert, now.AddMinutes(-1), X509RevocationReason.KeyCompromise);
+        return builder.Build(Certificate, new System.Numerics.BigInteger(Interlocked.Increment(ref _crlNumber)),
+            nextUpdate ?? now.AddDays(1), HashAlgorithmName.SHA256, thisUpdate: thisUpdate ?? now.AddMinutes(-10));
+    }
+
+    private long _crlNumber;
+
     /// <summary>Round-trips through PKCS#12 so the private key is usable by the TLS stack on every platform.</summary>
     private static X509Certificate2 Reload(X509Certificate2 certificate) =>
         X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);

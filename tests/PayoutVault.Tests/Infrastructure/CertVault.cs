@@ -53,13 +53,23 @@ public sealed class CertVault : IAsyncDisposable
     public string ConnectionString => Vault.ConnectionString;
 
     /// <summary>Starts a vault (with the sandbox when <paramref name="payouts"/>) requiring client certificates.</summary>
+    /// <param name="crl">When given, the CRL file the vault starts with (Vault:Grpc:Tls:ClientCrlFile), made from the CA.</param>
     public static async Task<CertVault> StartAsync(IReadOnlyDictionary<string, string[]>? callers = null, bool payouts = false,
-        IReadOnlyDictionary<string, string>? settings = null, TestDatabase? database = null)
+        IReadOnlyDictionary<string, string>? settings = null, TestDatabase? database = null,
+        Func<CertAuthority, byte[]>? crl = null)
     {
         var folder = new TempDirectory("pv-mtls-");
         var ca = CertAuthority.Create();
         try
         {
+            if (crl is not null)
+            {
+                await File.WriteAllBytesAsync(folder.File(CrlFileName), crl(ca));
+                settings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+                {
+                    ["Vault:Grpc:Tls:ClientCrlFile"] = folder.File(CrlFileName),
+                };
+            }
             using var server = ca.IssueServer();
             var (serverCert, serverKey) = CertAuthority.WritePem(server, folder.Path, "server");
             var caFile = folder.File("client-ca.crt.pem");
@@ -91,6 +101,11 @@ public sealed class CertVault : IAsyncDisposable
             throw;
         }
     }
+
+    private const string CrlFileName = "client-ca.crl";
+
+    /// <summary>Replaces the CRL file the vault reads (as the CA publishing a new list would).</summary>
+    public Task PublishCrlAsync(byte[] crl) => File.WriteAllBytesAsync(Folder.File(CrlFileName), crl);
 
     /// <summary>A client certificate from the vault's CA naming <paramref name="caller"/> (CN and first DNS SAN).</summary>
     public X509Certificate2 ClientCertificate(string caller) => _clientCertificates.GetOrAdd(caller, c => Ca.IssueClient(c));
