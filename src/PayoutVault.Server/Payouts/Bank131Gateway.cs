@@ -35,8 +35,13 @@ public sealed class Bank131Gateway(IOptions<Bank131Settings> settings) : IDispos
         var signer = Bank131Signer.FromPemFile(s.PrivateKeyFile, s.PrivateKeyPassphrase);
         var handler = new SocketsHttpHandler
         {
-            // PCI DSS 4.2.1: strong TLS only, with the platform's default certificate validation (never overridden).
-            SslOptions = { EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13 },
+            // PCI DSS 4.2.1: strong TLS only, with the platform's default certificate validation (never overridden:
+            // no validation callback anywhere), and the chain's revocation status checked.
+            SslOptions =
+            {
+                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                CertificateRevocationCheckMode = s.RevocationCheck,
+            },
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
         var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };

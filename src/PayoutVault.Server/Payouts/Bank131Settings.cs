@@ -20,5 +20,14 @@ public sealed class Bank131Settings
     /// </summary>
     public bool AllowInsecureHttp { get; set; }
 
+    /// <summary>
+    /// Revocation checking of the bank's TLS certificate chain (PCI DSS 4.2.1: only unrevoked certificates). Online
+    /// fetches the CRLs the chain names (allow the bank CA's CRL/OCSP hosts in the egress policy); a chain whose
+    /// revocation status cannot be determined fails the handshake. Offline uses cached CRLs only. NoCheck is for
+    /// the loopback sandbox.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509RevocationMode RevocationCheck { get; set; } =
+        System.Security.Cryptography.X509Certificates.X509RevocationMode.Online;
+
     public bool Enabled => !string.IsNullOrWhiteSpace(BaseUrl);
 }

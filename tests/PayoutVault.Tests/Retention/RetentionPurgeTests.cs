@@ -155,7 +155,10 @@ public sealed class RetentionPurgeTests : IAsyncLifetime
         });
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (await ShreddedAsync(token) == 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        // The log line follows the commit, so wait for both.
+        while ((await ShreddedAsync(token) == 0 || !replica.Logs.Entries.Any(e => e.EventId.Id == 1700))
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
 
         Assert.Equal(1, await ShreddedAsync(token));
         Assert.Equal(1, await PurgeRecordsAsync(token));
