@@ -24,8 +24,8 @@ public static class RetentionStore
         """;
 
     /// <summary>
-    /// Crypto-shreds up to <paramref name="limit"/> overdue cards in the caller's transaction (the same shred as
-    /// DeleteToken: ciphertext, fingerprint and key versions gone, tombstone kept) and returns their tokens with their
+    /// Crypto-shreds up to <paramref name="limit"/> overdue cards in the caller's transaction (DeleteToken's shred,
+    /// <see cref="Tokens.CardStore.ShredAssignments"/>) and returns their tokens with their
     /// last activity. SKIP LOCKED lets replicas sweep together, and leaves a card a payout is using right now alone.
     /// </summary>
     public static async Task<IReadOnlyList<(string Token, DateTime LastActivity)>> PurgeBatchAsync(
@@ -39,8 +39,7 @@ public static class RetentionStore
                 ORDER BY coalesce(c.last_used_at, c.created_at)
                 LIMIT @limit
                 FOR UPDATE OF c SKIP LOCKED)
-            UPDATE cards SET pan_ciphertext = NULL, fingerprint = NULL, fingerprint_version = NULL,
-                             data_key_version = NULL, deleted_at = now()
+            UPDATE cards SET {Tokens.CardStore.ShredAssignments}
             FROM due
             WHERE cards.token = due.token
             RETURNING cards.token, due.last_activity

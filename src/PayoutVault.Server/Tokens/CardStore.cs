@@ -100,11 +100,17 @@ public sealed class CardStore(NpgsqlDataSource dataSource)
     /// Crypto-shreds a card: the ciphertext and fingerprint are erased, the row stays as a tombstone so the token is
     /// never reissued and audit records still resolve. Returns the deletion time, or null when not live.
     /// </summary>
+    /// <summary>
+    /// The crypto-shred, as the SET list of an UPDATE of cards: ciphertext, fingerprint and key versions go, the row
+    /// stays as a tombstone. DeleteToken and the retention purge both shred with exactly this.
+    /// </summary>
+    internal const string ShredAssignments =
+        "pan_ciphertext = NULL, fingerprint = NULL, fingerprint_version = NULL, data_key_version = NULL, deleted_at = now()";
+
     public async Task<DateTime?> DeleteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string token, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("""
-            UPDATE cards SET pan_ciphertext = NULL, fingerprint = NULL, fingerprint_version = NULL,
-                             data_key_version = NULL, deleted_at = now()
+        await using var cmd = new NpgsqlCommand($"""
+            UPDATE cards SET {ShredAssignments}
             WHERE token = @t AND deleted_at IS NULL
             RETURNING deleted_at
             """, conn, tx);

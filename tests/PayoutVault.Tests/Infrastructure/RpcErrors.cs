@@ -21,6 +21,23 @@ public static class RpcErrors
         return ex;
     }
 
+    /// <summary>
+    /// Runs a call that the TLS layer must refuse (a certificate the vault does not accept). With TLS 1.3 the client
+    /// may finish its side of the handshake before the server rejects the certificate; the server's abort then
+    /// surfaces as "the server did not complete the HTTP/2 handshake" (INTERNAL) instead of a connection failure
+    /// (UNAVAILABLE). Either way the cause must be a TLS or transport failure, never an answer from the vault.
+    /// </summary>
+    public static async Task<RpcException> ExpectTransportRefusalAsync(Func<Task> call)
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(call);
+        Assert.True(ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal, $"expected a transport refusal, got {ex.StatusCode}: {ex}");
+        var transport = false;
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+            transport |= inner is System.Security.Authentication.AuthenticationException or IOException or HttpRequestException;
+        Assert.True(transport, "the failure is not a TLS/transport failure: " + ex);
+        return ex;
+    }
+
     /// <summary>Everything the caller sees of an error: status, detail text, trailers and field violations.</summary>
     public static string Describe(this RpcException ex) =>
         $"{ex.StatusCode} {ex.Status.Detail} {ex.Message} "
