@@ -17,11 +17,18 @@ public sealed class ReencryptionJob(
     TimeProvider time, ILogger<ReencryptionJob> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Cards that failed their integrity check: skipped by this process so they cannot stall every batch. They stay
     // counted as remaining, so the rotation does not report complete while an unreadable card exists.
     private readonly HashSet<string> _unreadable = new(StringComparer.Ordinal);
 
     private RotationOptions Options => options.Value;
+
+    /// <summary>
+    /// Completes once the first pass after start has run (whatever its outcome): from then on this replica looks at
+    /// the key versions again only at the next poll or wake-up. Tests wait on it to hold a replica's ring stale.
+    /// </summary>
+    internal Task FirstPassDone => _firstPass.Task;
 
     /// <summary>Starts a pass now instead of at the next poll (a rotation was just started on this replica).</summary>
     public void Wake()
@@ -46,6 +53,7 @@ public sealed class ReencryptionJob(
             {
                 RotationLog.PassFailed(logger, e.GetType().Name);
             }
+            _firstPass.TrySetResult();
             try { await _wake.WaitAsync(Options.PollInterval, stoppingToken); }
             catch (OperationCanceledException) { break; }
         }

@@ -11,13 +11,18 @@ namespace PayoutVault.Tests.Rotation;
 /// </summary>
 public sealed class StaleReplicaTests
 {
-    private static async Task<VaultServer> StaleReplicaAsync(VaultServer primary) =>
-        await VaultServer.StartAsync(new VaultServerOptions
+    private static async Task<VaultServer> StaleReplicaAsync(VaultServer primary)
+    {
+        var replica = await VaultServer.StartAsync(new VaultServerOptions
         {
             Database = primary.Database,
             MasterKeyFile = primary.MasterKeyFile,
             Settings = RotationKit.Settings(pollMs: 3_600_000),
         });
+        // Its job's pass at start must be over before a test rotates elsewhere; the next one is an hour away.
+        await replica.GetRequiredService<PayoutVault.Server.Rotation.ReencryptionJob>().FirstPassDone.WaitAsync(TimeSpan.FromSeconds(30));
+        return replica;
+    }
 
     private static Task<int> VersionOfAsync(VaultServer vault, string column, string token) =>
         Db.ScalarAsync<int>(vault.ConnectionString, $"SELECT {column} FROM cards WHERE token = @t", ("t", token));
