@@ -24,6 +24,7 @@ public static class AuditActions
     public const string KeyRotateData = "key.rotate_data";
     public const string KeyRotateFingerprint = "key.rotate_fingerprint";
     public const string KeyRewrapMaster = "key.rewrap_master";
+    public const string KeyMasterRefused = "key.master_refused";
     public const string KeyRotationCompleted = "key.rotation_completed";
     public const string KeyStatusRead = "key.status_read";
     public const string VaultStarted = "vault.started";
@@ -34,6 +35,6 @@ public static class AuditActions
     [
         Tokenize, TokenRead, TokenDelete, TokenPurge, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
         WebhookSignatureInvalid, AuthUnauthenticated, AuthPermissionDenied, KeyRotateData, KeyRotateFingerprint,
-        KeyRewrapMaster, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, RequestFailed,
+        KeyRewrapMaster, KeyMasterRefused, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, RequestFailed,
     ];
 }

@@ -49,7 +49,7 @@ public static class VaultHost
         foreach (var applied in await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct))
             VaultLog.MigrationApplied(logger, applied);
         var master = app.Services.GetRequiredService<MasterKey>();
-        await app.Services.GetRequiredService<KeyStore>().InitializeAsync(master, ct);
+        await InitializeKeysAuditingRefusalAsync(app, master, ct);
         await app.Services.GetRequiredService<KeyRing>().RefreshAsync(ct);
         await app.Services.GetRequiredService<Audit.AuditCheckpointer>().RegisterKeyAsync(ct);
         await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
@@ -57,6 +57,33 @@ public static class VaultHost
         if (options.Grpc.AllowInsecure) VaultLog.InsecureListener(logger);
         await app.StartAsync(ct);
         VaultLog.Started(logger, string.Join(", ", GrpcAddresses(app)), master.Id, master.CheckValue);
+    }
+
+    /// <summary>
+    /// Checks the configured master key against the database. A refused key (wrong material, or not the active key)
+    /// is audited before start-up fails (PCI DSS 3.7.7: key substitution attempts leave a record), unless the
+    /// database itself cannot take the record, in which case the refusal still stands.
+    /// </summary>
+    private static async Task InitializeKeysAuditingRefusalAsync(WebApplication app, MasterKey master, CancellationToken ct)
+    {
+        try
+        {
+            await app.Services.GetRequiredService<KeyStore>().InitializeAsync(master, ct);
+        }
+        catch (KeyConfigurationException e)
+        {
+            try
+            {
+                await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
+                    Audit.AuditActions.KeyMasterRefused, master.Id, "refused", null, e.Message), ct);
+            }
+            catch (Exception audit) when (audit is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(VaultHost));
+                VaultLog.MasterKeyRefusalNotAudited(logger, audit.GetType().Name);
+            }
+            throw;
+        }
     }
 
     public static async Task<int> RunAsync(string[] args)

@@ -15,6 +15,9 @@ public static partial class VaultLog
     [LoggerMessage(1002, LogLevel.Warning, "Development switch: the gRPC listener accepts plaintext HTTP/2 without client certificates")]
     public static partial void InsecureListener(ILogger logger);
 
+    [LoggerMessage(1003, LogLevel.Error, "The refused master key could not be written to the audit trail: {ErrorType}")]
+    public static partial void MasterKeyRefusalNotAudited(ILogger logger, string errorType);
+
     [LoggerMessage(1100, LogLevel.Information, "Tokenized card into {Token} (created: {Created})")]
     public static partial void Tokenized(ILogger logger, string token, bool created);
 

@@ -30,6 +30,7 @@ public sealed class MasterKeyTests
         Assert.Contains(other.KeyId, error.Message, StringComparison.Ordinal);
         Assert.Contains(firstKeyId, error.Message, StringComparison.Ordinal);
         Assert.Equal(1, await Db.CountAsync(first.ConnectionString, "master_keys"));
+        await AssertRefusalAuditedAsync(first.ConnectionString, other.KeyId, firstKeyId);
 
         // The right key still opens everything.
         await first.RestartAsync();
@@ -53,6 +54,21 @@ public sealed class MasterKeyTests
         Assert.Contains("check value", error.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(keyId, error.Message, StringComparison.Ordinal);
         Assert.Contains(checkValue, error.Message, StringComparison.Ordinal);
+        await AssertRefusalAuditedAsync(first.ConnectionString, keyId, impostor.CheckValue);
+    }
+
+    /// <summary>
+    /// PCI DSS 3.7.7: the substitution attempt is in the audit trail (presented key id, and what was wrong with it),
+    /// chained like every record, before the vault refused to start.
+    /// </summary>
+    private static async Task AssertRefusalAuditedAsync(string connectionString, string presentedKeyId, string detailMentions)
+    {
+        var rows = await AuditRows.ReadAsync(connectionString,
+            "action = 'key.master_refused' AND caller = 'vault' AND object_id = @id AND outcome = 'refused'", ("id", presentedKeyId));
+        var row = Assert.Single(rows);
+        Assert.Contains(detailMentions, row.Detail ?? "", StringComparison.Ordinal);
+        var verdict = await AuditCli.VerifyAsync(connectionString);
+        Assert.True(verdict.ExitCode == 0, verdict.ToString());
     }
 
     [Fact]
