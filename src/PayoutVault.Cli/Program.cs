@@ -18,12 +18,14 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
     Console.Error.WriteLine("""
         usage: vaultctl <command> [options]
           keygen   --out FILE [--key-id ID]              create a master key file (mode 0600)
+          keygen   --shares N --threshold K --out-dir DIR [--key-id ID]   a master key as N shares, any K recombine it
           tokenize --vault URL [--exp MM/YYYY]           tokenize a card number read from standard input
           demo     --vault URL [--sandbox URL]           tokenize a test card, pay out, stream the result
           bench    --vault URL --pg CONNSTR [--concurrency 64] [--seconds 10]
           keys rotate-data | rotate-fingerprint --vault URL [--wait]   rotate a key; cards move online
           keys status --vault URL                       key versions, rotation progress, master key id
           keys rewrap --pg CONNSTR --old-key FILE --new-key FILE   re-wrap key versions under a new master key
+                      (--old-shares F1,F2,.. / --new-shares F1,F2,.. instead of a key file)
           audit verify (--pg CONNSTR | --file EXPORT) [--trusted-key HEX]   verify the hash chain and checkpoints
           audit export --pg CONNSTR --out FILE          export the audit trail as JSON lines
           retention report --pg CONNSTR [--unused-for DAYS]   cards past the retention period (exit 1 if any)

@@ -15,8 +15,8 @@ public static class KeysRewrapCommand
     public static async Task<int> RunAsync(CliArgs args)
     {
         var connectionString = args.Required("pg");
-        using var oldKey = MasterKeyFile.Load(args.Required("old-key"));
-        using var newKey = MasterKeyFile.Load(args.Required("new-key"));
+        using var oldKey = LoadKey(args, "old");
+        using var newKey = LoadKey(args, "new");
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
@@ -33,4 +33,10 @@ public static class KeysRewrapCommand
             return 1;
         }
     }
+
+    /// <summary>--old-key FILE or --old-shares F1,F2,... (and the same for new): a key file, or K of its share files.</summary>
+    private static MasterKey LoadKey(CliArgs args, string which) =>
+        args.Optional(which + "-shares") is { } shares
+            ? MasterKeyShares.Load(shares.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            : MasterKeyFile.Load(args.Required(which + "-key"));
 }

@@ -39,6 +39,7 @@ public static class ServiceRegistration
         services.AddSingleton(sp =>
         {
             var keys = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Keys;
+            if (keys.MasterKeyShareFiles is { Length: > 0 } shares) return MasterKeyShares.Load(shares);
             return string.IsNullOrWhiteSpace(keys.MasterKeyFile)
                 ? MasterKeyFile.ParseInline(keys.MasterKey!)
                 : MasterKeyFile.Load(keys.MasterKeyFile);

@@ -30,6 +30,17 @@ public sealed class KeyOptions
 
     /// <summary>Development alternative to the file: "key_id:base64key".</summary>
     public string? MasterKey { get; set; }
+
+    /// <summary>
+    /// Split knowledge: paths of at least K of the N share files made by `vaultctl keygen --shares N --threshold K`
+    /// (each mode 0600, each from its own custodian). The key is recombined in memory only.
+    /// </summary>
+    public string[]? MasterKeyShareFiles { get; set; }
+
+    /// <summary>How many key sources are set; exactly one must be.</summary>
+    internal int SourcesSet =>
+        (string.IsNullOrWhiteSpace(MasterKeyFile) ? 0 : 1) + (string.IsNullOrWhiteSpace(MasterKey) ? 0 : 1)
+        + (MasterKeyShareFiles is { Length: > 0 } ? 1 : 0);
 }
 
 public sealed class GrpcListenerOptions

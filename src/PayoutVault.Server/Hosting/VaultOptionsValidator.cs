@@ -16,10 +16,10 @@ public sealed class VaultOptionsValidator : IValidateOptions<VaultOptions>
             try { _ = new Npgsql.NpgsqlConnectionStringBuilder(o.Database.ConnectionString); }
             catch (ArgumentException e) { errors.Add("Vault:Database:ConnectionString is not a valid Npgsql connection string: " + e.Message); }
         }
-        var hasFile = !string.IsNullOrWhiteSpace(o.Keys.MasterKeyFile);
-        var hasInline = !string.IsNullOrWhiteSpace(o.Keys.MasterKey);
-        if (hasFile == hasInline)
-            errors.Add("Set exactly one of Vault:Keys:MasterKeyFile (a file made by `vaultctl keygen`) or Vault:Keys:MasterKey.");
+        if (o.Keys.SourcesSet != 1)
+            errors.Add("Set exactly one of Vault:Keys:MasterKeyFile (a file made by `vaultctl keygen`), "
+                + "Vault:Keys:MasterKeyShareFiles (K share files made by `vaultctl keygen --shares N --threshold K`) "
+                + "or Vault:Keys:MasterKey.");
         if (!IPAddress.TryParse(o.Grpc.BindAddress, out _))
             errors.Add("Vault:Grpc:BindAddress must be an IP address.");
         if (o.Grpc.Port is < 0 or > 65535)

@@ -18,8 +18,7 @@ public static partial class MasterKeyFile
     /// <summary>Creates a new random master key file with mode 0600. Refuses to overwrite an existing file.</summary>
     public static MasterKeyInfo Generate(string path, string? keyId = null)
     {
-        keyId ??= "mk-" + DateTime.UtcNow.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)
-            + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        keyId ??= NewKeyId();
         var material = RandomNumberGenerator.GetBytes(MasterKey.KeySizeBytes);
         try
         {
@@ -29,9 +28,7 @@ public static partial class MasterKeyFile
                 ["key_id"] = keyId,
                 ["key"] = Convert.ToBase64String(material),
             });
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(path, options)) stream.Write(json);
+            WriteNewOwnerOnly(path, json);
             CryptographicOperations.ZeroMemory(json);
             return new MasterKeyInfo(key.Id, key.CheckValue);
         }
@@ -41,9 +38,24 @@ public static partial class MasterKeyFile
         }
     }
 
-    public static MasterKey Load(string path)
+    /// <summary>mk-YYYYMMDD-xxxxxxxx: the date it was made and 32 random bits.</summary>
+    internal static string NewKeyId() =>
+        "mk-" + DateTime.UtcNow.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)
+        + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+
+    /// <summary>Creates <paramref name="path"/> (never overwrites) with mode 0600 and writes <paramref name="content"/>.</summary>
+    internal static void WriteNewOwnerOnly(string path, ReadOnlySpan<byte> content)
     {
-        if (!File.Exists(path)) throw new KeyConfigurationException($"Master key file '{path}' does not exist.");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(path, options);
+        stream.Write(content);
+    }
+
+    /// <summary>Reads a key file that must exist and be readable by its owner only (mode 0600).</summary>
+    internal static byte[] ReadOwnerOnly(string path, string what)
+    {
+        if (!File.Exists(path)) throw new KeyConfigurationException($"{what} '{path}' does not exist.");
         if (!OperatingSystem.IsWindows())
         {
             var mode = File.GetUnixFileMode(path);
@@ -51,9 +63,14 @@ public static partial class MasterKeyFile
                 | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
             if ((mode & others) != 0)
                 throw new KeyConfigurationException(
-                    $"Master key file '{path}' is readable by others (mode {Convert.ToString((int)mode, 8)}); it must be 0600.");
+                    $"{what} '{path}' is readable by others (mode {Convert.ToString((int)mode, 8)}); it must be 0600.");
         }
-        var bytes = File.ReadAllBytes(path);
+        return File.ReadAllBytes(path);
+    }
+
+    public static MasterKey Load(string path)
+    {
+        var bytes = ReadOwnerOnly(path, "Master key file");
         try
         {
             return Parse(bytes);

@@ -22,9 +22,9 @@ public sealed class RetentionPurgeTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _env = await PayoutEnvironment.StartAsync(new PayoutEnvironmentOptions
     {
-        // The vault's own sweep runs too (on the real clock, where nothing here is overdue until the rows are aged);
-        // an hour apart it cannot run during a test, so every purge below is the test's.
-        Settings = new Dictionary<string, string> { ["Vault:Retention:SweepInterval"] = "01:00:00" },
+        // This vault's own sweep is off: its first sweep could otherwise land after a test has aged the rows, and
+        // every purge here must be the one the test runs (or, in the sweep test, the second replica's).
+        Settings = new Dictionary<string, string> { ["Vault:Retention:Enabled"] = "false" },
     });
 
     public async Task DisposeAsync() => await _env.DisposeAsync();
@@ -163,6 +163,9 @@ public sealed class RetentionPurgeTests : IAsyncLifetime
         Assert.Equal(1, await ShreddedAsync(token));
         Assert.Equal(1, await PurgeRecordsAsync(token));
         Assert.Contains(replica.Logs.Entries, e => e.EventId.Id == 1700);
+        // The first vault, with the purge switched off, said so and shredded nothing.
+        Assert.Contains(_env.Vault.Logs.Entries, e => e.EventId.Id == 1702);
+        Assert.DoesNotContain(_env.Vault.Logs.Entries, e => e.EventId.Id == 1700);
     }
 
     [Theory]
