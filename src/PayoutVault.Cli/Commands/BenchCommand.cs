@@ -11,6 +11,7 @@ namespace PayoutVault.Cli.Commands;
 /// Tokenize throughput against two baselines measured in the same run, since absolute numbers on a shared machine
 /// mean little: a no-op gRPC call on the same server (the transport ceiling) and raw single-row INSERTs of the card
 /// row shape into the same PostgreSQL at the same concurrency (what one-commit-per-card storage would achieve).
+/// A last phase measures audited reads (GetToken) against the same baselines.
 /// </summary>
 public static class BenchCommand
 {
@@ -35,12 +36,21 @@ public static class BenchCommand
         var tokenize = await Phase.RunAsync("Tokenize (new card each call)", concurrency, warmup, duration,
             _ => tokens.TokenizeAsync(new TokenizeRequest { Pan = ByteString.CopyFrom(SyntheticPan()) }).ResponseAsync);
 
+        // Reads are audited one record per call, each in its own commit on the serialised chain: this phase shows
+        // what that costs next to the same baselines.
+        var readable = new string[Math.Min(concurrency, 64)];
+        for (var i = 0; i < readable.Length; i++)
+            readable[i] = (await tokens.TokenizeAsync(new TokenizeRequest { Pan = ByteString.CopyFrom(SyntheticPan()) })).Card.Token;
+        var read = await Phase.RunAsync("GetToken (audited read)", concurrency, warmup, duration,
+            w => tokens.GetTokenAsync(new GetTokenRequest { Token = readable[w % readable.Length] }).ResponseAsync);
+
         Console.WriteLine();
         Console.WriteLine($"{"phase",-32} {"ops",8} {"ops/s",10} {"p50 ms",8} {"p99 ms",8}");
-        foreach (var r in new[] { noop, insert, tokenize }) Console.WriteLine(r);
+        foreach (var r in new[] { noop, insert, tokenize, read }) Console.WriteLine(r);
         Console.WriteLine();
         Console.WriteLine($"tokenize / raw insert throughput: {tokenize.OpsPerSecond / insert.OpsPerSecond:F2}");
         Console.WriteLine($"tokenize / no-op gRPC throughput:  {tokenize.OpsPerSecond / noop.OpsPerSecond:F2}");
+        Console.WriteLine($"audited read / raw insert:        {read.OpsPerSecond / insert.OpsPerSecond:F2}");
         return 0;
     }
 
