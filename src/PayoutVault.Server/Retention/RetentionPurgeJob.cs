@@ -51,6 +51,7 @@ public sealed class RetentionPurgeJob(
     public async Task<int> PurgeAsync(CancellationToken ct)
     {
         var cutoff = Cutoff;
+        var days = ((int)Options.CardsUnusedFor.TotalDays).ToString(CultureInfo.InvariantCulture);
         var total = 0;
         while (true)
         {
@@ -58,7 +59,6 @@ public sealed class RetentionPurgeJob(
             await using var tx = await conn.BeginTransactionAsync(ct);
             var purged = await RetentionStore.PurgeBatchAsync(conn, tx, cutoff, Options.BatchSize, ct);
             if (purged.Count == 0) return total;
-            var days = ((int)Options.CardsUnusedFor.TotalDays).ToString(CultureInfo.InvariantCulture);
             await audit.AppendAsync(conn, tx, purged.Select(p => AuditContext.Vault.Entry(
                 AuditActions.TokenPurge, p.Token, "crypto_shredded",
                 $"retention {days} days; last activity {p.LastActivity.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}")).ToList(), ct);

@@ -38,8 +38,7 @@ public sealed class ClientRevocationList
     {
         var parser = new X509CertificateParser();
         var list = new ClientRevocationList(path, clientCas.Select(c => parser.ReadCertificate(c.RawData)).ToList(), time);
-        list.Refresh(force: true);
-        if ((list._error ?? list.Stale(list._crls)) is { } error)
+        if (list.Refresh(force: true) is { } error)
             throw new InvalidOperationException($"Vault:Grpc:Tls:ClientCrlFile: {error}");
         return list;
     }
@@ -50,23 +49,19 @@ public sealed class ClientRevocationList
         IReadOnlyList<X509Crl> crls;
         lock (_gate)
         {
-            Refresh(force: false);
-            if (_error is not null || Stale(_crls) is not null) return true;
+            if (Refresh(force: false) is not null) return true;
             crls = _crls;
         }
         var cert = new X509CertificateParser().ReadCertificate(certificate.RawData);
         return crls.Any(crl => crl.IssuerDN.Equivalent(cert.IssuerDN) && crl.IsRevoked(cert));
     }
 
-    private void Refresh(bool force)
+    /// <summary>Re-reads the file if it changed; returns why the list cannot be relied on now, or null.</summary>
+    private string? Refresh(bool force)
     {
         var info = new FileInfo(_path);
         var stamp = info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1L);
-        if (!force && stamp == _stamp)
-        {
-            Report(_error ?? Stale(_crls));
-            return;
-        }
+        if (!force && stamp == _stamp) return Report(_error ?? Stale(_crls));
         _stamp = stamp;
         try
         {
@@ -82,7 +77,7 @@ public sealed class ClientRevocationList
         {
             _error = e is FileNotFoundException ? "the CRL file does not exist" : "the CRL file is not usable: " + e.Message;
         }
-        Report(_error ?? Stale(_crls));
+        return Report(_error ?? Stale(_crls));
     }
 
     private void VerifySignature(X509Crl crl)
@@ -113,10 +108,12 @@ public sealed class ClientRevocationList
         return null;
     }
 
-    private void Report(string? problem)
+    /// <summary>Tells <see cref="StateChanged"/> when the state changes; returns the problem.</summary>
+    private string? Report(string? problem)
     {
-        if (problem == _reported) return;
+        if (problem == _reported) return problem;
         _reported = problem;
         StateChanged?.Invoke(problem);
+        return problem;
     }
 }
