@@ -62,11 +62,14 @@ public sealed class AuditCheckpointer(
     public async Task<long?> SignIfDueAsync(bool force, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
+        // A forced checkpoint (shutdown, or an operator's request) covers every record committed before it: wait,
+        // bounded, for the sequencer to seal them.
+        if (force) await WaitSealedAsync(conn, ct);
         long headSeq = 0, lastSigned = 0;
         byte[]? headHash = null;
         await using (var cmd = new NpgsqlCommand("""
-            SELECT (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1),
-                   (SELECT record_hash FROM audit_log ORDER BY seq DESC LIMIT 1),
+            SELECT (SELECT seq FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1),
+                   (SELECT record_hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1),
                    (SELECT COALESCE(max(seq), 0) FROM audit_checkpoints)
             """, conn))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
@@ -97,6 +100,20 @@ public sealed class AuditCheckpointer(
         _lastSigned = now;
         VaultLog.CheckpointSigned(logger, headSeq, KeyId);
         return headSeq;
+    }
+
+    private static async Task WaitSealedAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var last = new NpgsqlCommand("SELECT max(id) FROM audit_log WHERE seq IS NULL", conn);
+        if (await last.ExecuteScalarAsync(ct) is not long upTo) return;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until)
+        {
+            await using var left = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM audit_log WHERE seq IS NULL AND id <= @id)", conn);
+            left.Parameters.AddWithValue("id", upTo);
+            if (!(bool)(await left.ExecuteScalarAsync(ct))!) return;
+            await Task.Delay(10, ct);
+        }
     }
 
     public override void Dispose()

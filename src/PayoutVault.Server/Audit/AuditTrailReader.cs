@@ -12,7 +12,7 @@ public static class AuditTrailReader
         var records = new List<AuditRecord>();
         await using (var cmd = dataSource.CreateCommand("""
             SELECT seq, occurred_at, caller, action, object_id, outcome, request_id, detail, prev_hash, record_hash
-            FROM audit_log ORDER BY seq
+            FROM audit_log WHERE seq IS NOT NULL ORDER BY seq
             """))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))

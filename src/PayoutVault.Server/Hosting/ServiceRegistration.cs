@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Server.Audit;
+using PayoutVault.Server.Sequencing;
 using PayoutVault.Server.Grpc;
 using PayoutVault.Server.Security;
 using PayoutVault.Bank131;
@@ -70,6 +71,7 @@ public static class ServiceRegistration
         services.AddOptions<PayoutOptions>().BindConfiguration(PayoutOptions.Section);
         services.AddSingleton<Bank131Gateway>();
         services.AddSingleton<PayoutStore>();
+        services.AddSingleton<PayoutClaims>();
         services.AddSingleton<PayoutSender>();
         services.AddSingleton<PayoutOperations>();
         if (configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true)
@@ -115,8 +117,14 @@ public static class ServiceRegistration
         services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section);
         services.AddSingleton<AuditCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointer>());
-        // Hosted services stop in reverse order: this one stops before the checkpointer, whose final checkpoint
-        // then covers the stop record.
+        services.AddOptions<SequencerOptions>().BindConfiguration(SequencerOptions.Section)
+            .Validate(o => o.BatchSize > 0 && o.PollInterval > TimeSpan.Zero && o.LeaderRetryInterval > TimeSpan.Zero,
+                "Vault:Sequencer: BatchSize, PollInterval and LeaderRetryInterval must be positive")
+            .ValidateOnStart();
+        services.AddSingleton<LogSequencer>();
+        services.AddHostedService(sp => sp.GetRequiredService<LogSequencer>());
+        // Hosted services stop in reverse order: the stop record is written first, the sequencer's last pass seals
+        // it, and the checkpointer's final checkpoint then covers it.
         services.AddHostedService<VaultLifecycleAudit>();
         services.AddGrpc(o =>
         {

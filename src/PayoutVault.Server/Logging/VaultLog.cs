@@ -83,4 +83,10 @@ public static partial class VaultLog
 
     [LoggerMessage(1604, LogLevel.Warning, "Audit checkpoint failed: {ErrorType}")]
     public static partial void CheckpointFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(1700, LogLevel.Information, "This replica is now the log sequencer: it seals the audit chain and the payout event log")]
+    public static partial void SequencerLeading(ILogger logger);
+
+    [LoggerMessage(1701, LogLevel.Warning, "Log sequencer pass failed: {ErrorType}; retrying")]
+    public static partial void SequencerFailed(ILogger logger, string errorType);
 }

@@ -8,7 +8,7 @@ namespace PayoutVault.Server.Payouts;
 
 /// <summary>CreatePayout and GetPayout logic, free of gRPC: persist first, then send once.</summary>
 public sealed class PayoutOperations(
-    PayoutStore store, PayoutSender sender, Bank131Gateway bank, AuditLog audit, TimeProvider time,
+    PayoutStore store, PayoutClaims claims, PayoutSender sender, Bank131Gateway bank, AuditLog audit, TimeProvider time,
     Microsoft.Extensions.Options.IOptions<PayoutOptions> options, ILogger<PayoutOperations> logger)
 {
     public async Task<PayoutRecord> CreateAsync(AuditContext who, CreatePayoutRequest proto, CancellationToken ct)
@@ -16,20 +16,24 @@ public sealed class PayoutOperations(
         var request = PayoutValidator.Validate(proto);
         bank.EnsureEnabled(); // nothing is stored for a vault that cannot pay
         var payoutId = "pay_" + TokenFormat.RandomBase32(26);
-        // If this process dies before the bank answers, the reconciler takes over once the lease runs out.
-        var inserted = await store.InsertAsync(payoutId, who, request,
-            time.GetUtcNow().UtcDateTime + options.Value.InFlightLease, ct);
-        if (inserted is null)
+        // Persisted and claimed in one commit before any byte goes out. If this process dies before the bank
+        // answers, the reconciler takes over once the lease runs out. Past this point the caller going away changes
+        // nothing: a claimed payout is sent and its outcome recorded.
+        ct.ThrowIfCancellationRequested();
+        var claimed = await claims.ClaimNewAsync(new PayoutClaims.NewPayout(payoutId, who, request,
+            time.GetUtcNow().UtcDateTime + options.Value.InFlightLease), CancellationToken.None);
+        if (claimed is null)
         {
             var existing = await store.GetByKeyAsync(who.Caller, request.IdempotencyKey, ct)
                 ?? throw new NotFoundException($"Token {request.CardToken} does not exist or was deleted.");
             if (!existing.RequestHash.AsSpan().SequenceEqual(request.Hash()))
+                // The key itself is never quoted: it is caller free text, and this message reaches logs.
                 throw new AlreadyExistsException(
-                    $"Idempotency key '{request.IdempotencyKey}' was already used for a different payout request ({existing.PayoutId}); nothing was sent.");
+                    $"This idempotency key was already used for a different payout request ({existing.PayoutId}); nothing was sent.");
             return existing;
         }
-        VaultLog.PayoutCreated(logger, inserted.PayoutId, inserted.CardToken, who.Caller);
-        return await sender.SendNewAsync(inserted.PayoutId, who, ct);
+        VaultLog.PayoutCreated(logger, claimed.Payout.PayoutId, claimed.Payout.CardToken, who.Caller);
+        return await sender.SendClaimedAsync(claimed);
     }
 
     public async Task<PayoutRecord> GetAsync(string payoutId, AuditContext who, string action, CancellationToken ct)

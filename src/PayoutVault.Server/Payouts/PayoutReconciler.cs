@@ -44,7 +44,7 @@ public sealed class PayoutReconciler(
     {
         VaultLog.Reconciling(logger, payout.PayoutId, payout.State.ToDb());
         if (payout.State == PayoutState.Created) return await sender.SendNewAsync(payout.PayoutId, Reconciler, ct);
-        if (payout.BankSessionId is null) return await sender.SendAsync(payout, Reconciler, ct);
+        if (payout.BankSessionId is null) return await sender.ResendAsync(payout, Reconciler, ct);
         return await CheckStatusAsync(payout, ct);
     }
 

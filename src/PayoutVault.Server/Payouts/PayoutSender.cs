@@ -16,7 +16,7 @@ namespace PayoutVault.Server.Payouts;
 /// of one payout is the same request to the bank and can never create a second payout.
 /// </summary>
 public sealed class PayoutSender(
-    PayoutStore store, TokenVault vault, Bank131Gateway bank, AuditLog audit, TimeProvider time,
+    PayoutStore store, PayoutClaims claims, CardCrypto crypto, Bank131Gateway bank, TimeProvider time,
     IOptions<PayoutOptions> options, ILogger<PayoutSender> logger)
 {
     private PayoutOptions Options => options.Value;
@@ -24,39 +24,46 @@ public sealed class PayoutSender(
     /// <summary>Unresolved resends after which a payout is flagged for manual review (about half an hour at the defaults).</summary>
     public const int NeedsReviewAfterChecks = 10;
 
-    /// <summary>Claims a created payout (created -> submitted, committed before any byte goes out) and sends it.</summary>
+    /// <summary>
+    /// Claims a payout left in created by an older version or a crash (created -> submitted, committed before any
+    /// byte goes out) and sends it.
+    /// </summary>
     public async Task<PayoutRecord> SendNewAsync(string payoutId, AuditContext who, CancellationToken ct)
     {
         var claimed = await store.ApplyAsync(payoutId, p => p.State == PayoutState.Created
             ? new PayoutChange("submitted", PayoutState.Submitted) { CountSend = true, NextCheckAt = Now + Options.InFlightLease }
             : null, ct);
         if (claimed is not { Moved: true } c) return claimed?.Payout ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
-        return await SendAsync(c.Payout, who, ct);
+        return await ResendAsync(c.Payout, who, ct);
     }
 
-    /// <summary>Sends (or resends, with the same idempotency key) a payout and records what the bank said.</summary>
-    public async Task<PayoutRecord> SendAsync(PayoutRecord payout, AuditContext who, CancellationToken ct)
+    /// <summary>Resends a claimed payout with the same idempotency key (the reconciler's path) and records the answer.</summary>
+    public async Task<PayoutRecord> ResendAsync(PayoutRecord payout, AuditContext who, CancellationToken ct)
     {
         // Detokenization is audited before the card number is decrypted; if the record cannot be written, nothing is sent.
-        await audit.AppendAsync(who.Entry(AuditActions.PayoutDetokenize, payout.PayoutId, "sending",
-            $"token {payout.CardToken}, attempt {payout.SendAttempts}"), ct);
+        var card = await claims.ClaimResendAsync(payout, who, ct);
+        if (card is not { } c) return await NotSentAsync(payout, new NotFoundException("card gone"));
+        return await SendClaimedAsync(new PayoutClaims.Claimed(payout, c.Ciphertext, c.DataKeyVersion));
+    }
+
+    /// <summary>
+    /// Sends a claimed payout and records what the bank said. The card number is decrypted here, in memory only, and
+    /// the buffers holding it are zeroed whatever the outcome. Never abandoned because a caller went away: once
+    /// claimed, the outcome must be recorded either way.
+    /// </summary>
+    public async Task<PayoutRecord> SendClaimedAsync(PayoutClaims.Claimed claimed)
+    {
+        var payout = claimed.Payout;
         SensitiveBuffer body;
         try
         {
-            var (_, pan) = await vault.OpenAsync(payout.CardToken, ct);
-            using (pan)
-                body = PayoutRequestBody.Write(pan.Span, payout.Recipient, payout.AmountMinor, payout.Currency,
-                    payout.PayoutId, payout.Metadata);
+            using var pan = crypto.Decrypt(payout.CardToken, claimed.DataKeyVersion, claimed.Ciphertext);
+            body = PayoutRequestBody.Write(pan.Span, payout.Recipient, payout.AmountMinor, payout.Currency,
+                payout.PayoutId, payout.Metadata);
         }
-        catch (Exception e) when (e is NotFoundException or DataLossException)
+        catch (DataLossException e)
         {
-            // Nothing was sent: the card is gone or unreadable, so the payout fails for good.
-            var code = e is NotFoundException ? "card_token_deleted" : "card_data_integrity";
-            VaultLog.PayoutNotSent(logger, payout.PayoutId, code);
-            return await ApplyOrCurrentAsync(payout, new PayoutChange("vault_rejected", PayoutState.Failed)
-            {
-                ErrorCode = code, ErrorDescription = "The vault could not read the card behind the token.",
-            });
+            return await NotSentAsync(payout, e);
         }
 
         InitPayoutResult result;
@@ -64,11 +71,7 @@ public sealed class PayoutSender(
         activity?.SetTag("vault.payout_id", payout.PayoutId).SetTag("vault.send_attempt", payout.SendAttempts);
         var started = Stopwatch.GetTimestamp();
         using (body)
-        {
-            await store.TouchCardAsync(payout.CardToken, CancellationToken.None);
-            // Never abandon a send because the caller went away: the outcome must be recorded either way.
             result = await bank.Client.InitPayoutAsync(body, payout.PayoutId, CancellationToken.None);
-        }
         activity?.SetTag("vault.bank_outcome", result.Outcome.ToString()).SetTag("http.response.status_code", result.HttpStatus);
         VaultTelemetry.PayoutSends.Add(1, VaultTelemetry.Tag("outcome", result.Outcome.ToString()));
         VaultTelemetry.PayoutSendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -78,6 +81,17 @@ public sealed class PayoutSender(
         if (result.Outcome != InitPayoutOutcome.Accepted && payout.CheckAttempts >= NeedsReviewAfterChecks)
             VaultLog.PayoutNeedsReview(logger, payout.PayoutId, payout.CheckAttempts);
         return await ApplyOrCurrentAsync(payout, ChangeFor(result, payout));
+    }
+
+    /// <summary>Nothing was sent: the card is gone or unreadable, so the payout fails for good.</summary>
+    private async Task<PayoutRecord> NotSentAsync(PayoutRecord payout, Exception e)
+    {
+        var code = e is NotFoundException ? "card_token_deleted" : "card_data_integrity";
+        VaultLog.PayoutNotSent(logger, payout.PayoutId, code);
+        return await ApplyOrCurrentAsync(payout, new PayoutChange("vault_rejected", PayoutState.Failed)
+        {
+            ErrorCode = code, ErrorDescription = "The vault could not read the card behind the token.",
+        });
     }
 
     private PayoutChange ChangeFor(InitPayoutResult result, PayoutRecord payout) => result.Outcome switch

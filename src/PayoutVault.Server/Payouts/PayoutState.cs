@@ -18,6 +18,13 @@ public static class PayoutStates
 {
     public static bool IsTerminal(this PayoutState s) => s is PayoutState.Succeeded or PayoutState.Failed;
 
+    /// <summary>
+    /// The states whose outcome is still open, as an SQL list. Every query about open payouts uses this one list; it
+    /// matches the predicates of the partial indexes payouts_pending and payouts_open_by_card word for word, which is
+    /// what lets the planner use them.
+    /// </summary>
+    public const string OpenSqlList = "('created', 'submitted', 'unknown', 'in_progress')";
+
     /// <summary>Whether news of <paramref name="next"/> may move a payout that is in <paramref name="current"/>.</summary>
     public static bool CanMove(PayoutState current, PayoutState next) => current switch
     {

@@ -18,9 +18,9 @@ public sealed record RetentionReport(
 public static class RetentionStore
 {
     /// <summary>Open payout states; a card behind one of these is held back from the purge.</summary>
-    private const string OpenPayout = """
+    private const string OpenPayout = $"""
         EXISTS (SELECT 1 FROM payouts p WHERE p.card_token = c.token
-                AND p.state IN ('created', 'submitted', 'unknown', 'in_progress'))
+                AND p.state IN {Payouts.PayoutStates.OpenSqlList})
         """;
 
     /// <summary>

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Server.Logging;
-using PayoutVault.Server.Payouts;
 
 namespace PayoutVault.Server.Streaming;
 
@@ -47,7 +46,7 @@ public sealed class PayoutEventFeed(
                 await AdvanceAsync(stoppingToken);
                 _ready.TrySetResult();
                 await _wake.WaitAsync(options.Value.PollInterval, stoppingToken);
-                // Coalesce a burst of NOTIFYs into one advance: each advance takes the exclusive append lock once.
+                // Coalesce a burst of NOTIFYs into one advance: one read serves every subscriber of this replica.
                 while (_wake.Wait(0)) { }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -76,8 +75,12 @@ public sealed class PayoutEventFeed(
         }
         if (mark <= window.UpTo) return;
 
-        var fresh = new List<PayoutEventRecord>();
-        var after = window.UpTo;
+        // Positions are contiguous, so the newest `capacity` events are exactly seq > mark - capacity: however far
+        // behind this replica fell, it reads at most one window's worth, and older events stay in the database.
+        var capacity = options.Value.LiveBufferSize;
+        var from = Math.Max(window.UpTo, mark - capacity);
+        var fresh = new List<PayoutEventRecord>((int)Math.Min(mark - from, capacity));
+        var after = from;
         while (true)
         {
             var page = await log.ReadAsync(after, mark, PayoutEventFilter.All, 1000, ct);
@@ -85,9 +88,9 @@ public sealed class PayoutEventFeed(
             if (page.Count < 1000) break;
             after = page[^1].Seq;
         }
-        var capacity = options.Value.LiveBufferSize;
-        var combined = window.Events.Concat(fresh).ToArray();
-        var coveredFrom = window.CoveredFrom;
+        var keep = from == window.UpTo ? window.Events : [];
+        var coveredFrom = from == window.UpTo ? window.CoveredFrom : from;
+        var combined = keep.Concat(fresh).ToArray();
         if (combined.Length > capacity)
         {
             coveredFrom = combined[combined.Length - capacity - 1].Seq;
@@ -111,7 +114,7 @@ public sealed class PayoutEventFeed(
             {
                 await using var conn = await dataSource.OpenConnectionAsync(ct);
                 conn.Notification += (_, _) => _wake.Release();
-                await using (var cmd = new NpgsqlCommand($"LISTEN {PayoutStore.EventsChannel}", conn))
+                await using (var cmd = new NpgsqlCommand($"LISTEN {PayoutEventSealer.Channel}", conn))
                     await cmd.ExecuteNonQueryAsync(ct);
                 _wake.Release(); // catch anything committed before LISTEN took effect
                 while (!ct.IsCancellationRequested) await conn.WaitAsync(ct);

@@ -4,27 +4,70 @@ using Npgsql;
 namespace PayoutVault.Server.Streaming;
 
 /// <summary>
-/// Reads the payout event log. Sequence values become visible out of order when transactions commit concurrently,
-/// so readers never go past a gap-free high-water mark. Every appender holds a shared advisory lock from the moment
-/// it takes a sequence value until it commits or rolls back; taking the same lock exclusively therefore waits out
-/// every append in flight, after which max(seq) is a mark below which no new event can ever appear. Gaps that remain
-/// below it are rolled-back values and stay empty forever. No timeout-based gap skipping, so nothing is ever lost.
+/// The payout event log's one home: appends (inside the transaction of the change they describe), the high-water
+/// mark and reads. Appended events have no position until the sequencer seals them (PayoutEventSealer); positions are
+/// contiguous and assigned one batch at a time by one writer, so max(seq) is a gap-free mark: nothing can ever appear
+/// below it, and readers need no lock. Appenders never wait for readers or for each other.
 /// </summary>
 public sealed class PayoutEventLog(NpgsqlDataSource dataSource)
 {
-    public const long AppendLockKey = 0x5041_5945_5645_4E54; // "PAYEVENT"
+    /// <summary>An event to append: what happened to which payout, with the payout's state after it.</summary>
+    public sealed record NewEvent(string PayoutId, string Kind, string State, bool StateChanged, string? BankSessionId,
+        string? ErrorCode, long AmountMinor, string Currency, IReadOnlyDictionary<string, string> Metadata);
 
+    private const string AppendSql = """
+        INSERT INTO payout_events (payout_id, kind, state, state_changed, bank_session_id, error_code,
+                                   amount_minor, currency, metadata, occurred_at)
+        VALUES (@id, @kind, @state, @changed, @session, @error, @amount, @currency, @metadata::jsonb, clock_timestamp())
+        """;
+
+    /// <summary>The append as a batch command, to travel with the change it records in one round trip.</summary>
+    public static NpgsqlBatchCommand AppendCommand(NewEvent e)
+    {
+        var cmd = new NpgsqlBatchCommand(AppendSql);
+        cmd.Parameters.AddWithValue("id", e.PayoutId);
+        cmd.Parameters.AddWithValue("kind", e.Kind);
+        cmd.Parameters.AddWithValue("state", e.State);
+        cmd.Parameters.AddWithValue("changed", e.StateChanged);
+        cmd.Parameters.AddWithValue("session", (object?)e.BankSessionId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("error", (object?)e.ErrorCode ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("amount", e.AmountMinor);
+        cmd.Parameters.AddWithValue("currency", e.Currency);
+        cmd.Parameters.AddWithValue("metadata", JsonSerializer.Serialize(e.Metadata));
+        return cmd;
+    }
+
+    /// <summary>
+    /// An event that copies a payout row as the statements before it in the same transaction left it (state, bank
+    /// session, error code): the event can never disagree with the row it describes.
+    /// </summary>
+    public static NpgsqlBatchCommand AppendFromPayoutCommand(string payoutId, string kind, bool stateChanged)
+    {
+        var cmd = new NpgsqlBatchCommand("""
+            INSERT INTO payout_events (payout_id, kind, state, state_changed, bank_session_id, error_code,
+                                       amount_minor, currency, metadata, occurred_at)
+            SELECT payout_id, @kind, state, @changed, bank_session_id, error_code, amount_minor, currency, metadata,
+                   clock_timestamp()
+            FROM payouts WHERE payout_id = @id
+            """);
+        cmd.Parameters.AddWithValue("id", payoutId);
+        cmd.Parameters.AddWithValue("kind", kind);
+        cmd.Parameters.AddWithValue("changed", stateChanged);
+        return cmd;
+    }
+
+    /// <summary>Appends in the caller's transaction; the event commits with the change it records.</summary>
+    public static async Task AppendAsync(NpgsqlConnection conn, NpgsqlTransaction tx, NewEvent e, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(conn, tx) { BatchCommands = { AppendCommand(e) } };
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The highest sealed position: every event at or below it is visible, and none can appear later.</summary>
     public async Task<long> ReadHighWaterAsync(CancellationToken ct)
     {
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({AppendLockKey})", conn, tx))
-            await lockCmd.ExecuteNonQueryAsync(ct);
-        // A new statement in READ COMMITTED takes a new snapshot, which sees every append that finished before the lock.
-        await using var max = new NpgsqlCommand("SELECT COALESCE(max(seq), 0) FROM payout_events", conn, tx);
-        var mark = (long)(await max.ExecuteScalarAsync(ct))!;
-        await tx.CommitAsync(ct);
-        return mark;
+        await using var max = dataSource.CreateCommand("SELECT COALESCE(max(seq), 0) FROM payout_events");
+        return (long)(await max.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>Events with after &lt; seq &lt;= upTo matching the filter, in seq order, at most limit of them.</summary>

@@ -28,9 +28,10 @@ public sealed class PayoutSubscription(PayoutEventFeed feed, PayoutEventLog log,
             }
             if (cursor >= window.CoveredFrom)
             {
-                foreach (var e in window.Events)
+                var events = window.Events;
+                for (var i = FirstAfter(events, cursor); i < events.Length; i++)
                 {
-                    if (e.Seq <= cursor) continue;
+                    var e = events[i];
                     cursor = e.Seq;
                     if (filter.Matches(e) && !await deliver(e)) return;
                 }
@@ -45,5 +46,19 @@ public sealed class PayoutSubscription(PayoutEventFeed feed, PayoutEventLog log,
             }
             if (page.Count < options.Value.CatchUpPageSize) cursor = window.UpTo;
         }
+    }
+
+    /// <summary>Index of the first event after the cursor (events are in seq order): a thousand subscribers woken by
+    /// one batch each start where they left off instead of scanning the whole window.</summary>
+    private static int FirstAfter(PayoutEventRecord[] events, long cursor)
+    {
+        int lo = 0, hi = events.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (events[mid].Seq <= cursor) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
     }
 }

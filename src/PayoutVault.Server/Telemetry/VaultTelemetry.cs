@@ -31,5 +31,10 @@ public static class VaultTelemetry
     public static readonly UpDownCounter<long> StreamSubscribers = Meter.CreateUpDownCounter<long>(
         "payoutvault.stream.subscribers", description: "Open WatchPayouts/WatchPayout streams");
 
+    public static readonly Counter<long> SealedRows = Meter.CreateCounter<long>(
+        "payoutvault.sequencer.sealed", description: "Log rows given their position by the sequencer, by log");
+    public static readonly Histogram<double> SealDuration = Meter.CreateHistogram<double>(
+        "payoutvault.sequencer.pass.duration", unit: "ms", description: "One sequencer pass over both logs");
+
     public static KeyValuePair<string, object?> Tag(string key, string value) => new(key, value);
 }

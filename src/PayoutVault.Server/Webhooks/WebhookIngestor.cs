@@ -4,6 +4,7 @@ using Npgsql;
 using PayoutVault.Bank131;
 using PayoutVault.Server.Logging;
 using PayoutVault.Server.Payouts;
+using PayoutVault.Server.Storage;
 
 namespace PayoutVault.Server.Webhooks;
 
@@ -12,27 +13,57 @@ public enum WebhookOutcome { Applied, Ignored, UnknownPayout, UnsupportedType, D
 /// <summary>
 /// Makes a verified webhook durable: in one transaction it records the delivery (deduped by body hash), applies the
 /// state change forward-only, and appends the payout event. Only after the commit does the endpoint answer 200.
+/// Concurrent deliveries share transactions (group commit); each still gets its answer only after its own commit.
 /// </summary>
-public sealed class WebhookIngestor(
-    NpgsqlDataSource dataSource, PayoutStore payouts, TimeProvider time, IOptions<PayoutOptions> payoutOptions,
-    ILogger<WebhookIngestor> logger)
+public sealed class WebhookIngestor : IAsyncDisposable
 {
     public const string PaymentFinished = "payment_finished";
 
+    private sealed record Delivery(byte[] BodyHash, Bank131Webhook Webhook);
+
+    private readonly TimeProvider _time;
+    private readonly IOptions<PayoutOptions> _payoutOptions;
+    private readonly ILogger<WebhookIngestor> _logger;
+    private readonly GroupCommit<Delivery, (WebhookOutcome Outcome, string? PayoutId)> _group;
+
+    public WebhookIngestor(NpgsqlDataSource dataSource, TimeProvider time, IOptions<PayoutOptions> payoutOptions,
+        ILogger<WebhookIngestor> logger)
+    {
+        _time = time;
+        _payoutOptions = payoutOptions;
+        _logger = logger;
+        _group = new(dataSource, IngestBatchAsync);
+    }
+
     public async Task<WebhookOutcome> IngestAsync(ReadOnlyMemory<byte> rawBody, Bank131Webhook webhook, CancellationToken ct)
     {
-        var hash = SHA256.HashData(rawBody.Span);
-        var news = webhook.Payouts.Count > 0 ? webhook.Payouts[0] : null;
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        var (outcome, payoutId) = await _group.SubmitAsync(new Delivery(SHA256.HashData(rawBody.Span), webhook), ct);
+        if (outcome == WebhookOutcome.Duplicate) VaultLog.WebhookDuplicate(_logger, webhook.SessionId ?? "");
+        else VaultLog.WebhookStored(_logger, webhook.Type, webhook.SessionId ?? "", payoutId ?? "", outcome.ToString());
+        return outcome;
+    }
 
-        var deliveryId = await InsertDeliveryAsync(conn, tx, hash, webhook, news, ct);
-        if (deliveryId is null)
-        {
-            await tx.RollbackAsync(ct);
-            VaultLog.WebhookDuplicate(logger, webhook.SessionId ?? "");
-            return WebhookOutcome.Duplicate;
-        }
+    private async Task<IReadOnlyList<(WebhookOutcome, string?)>> IngestBatchAsync(NpgsqlConnection conn,
+        NpgsqlTransaction tx, IReadOnlyList<Delivery> items, CancellationToken ct)
+    {
+        // Payout rows are locked in roughly payout id order (the id the bank echoes), so concurrent groups rarely
+        // wait on each other in a cycle; when they do, PostgreSQL breaks it and each delivery is retried alone.
+        var results = new (WebhookOutcome, string?)[items.Count];
+        var order = Enumerable.Range(0, items.Count).OrderBy(i => OrderKey(items[i].Webhook), StringComparer.Ordinal);
+        foreach (var i in order) results[i] = await IngestOneAsync(conn, tx, items[i], ct);
+        return results;
+    }
+
+    private static string OrderKey(Bank131Webhook w) =>
+        (w.Payouts.Count > 0 ? w.Payouts[0].PayoutIdFromMetadata : null) ?? w.SessionId ?? "";
+
+    private async Task<(WebhookOutcome, string?)> IngestOneAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        Delivery delivery, CancellationToken ct)
+    {
+        var webhook = delivery.Webhook;
+        var news = webhook.Payouts.Count > 0 ? webhook.Payouts[0] : null;
+        var deliveryId = await InsertDeliveryAsync(conn, tx, delivery.BodyHash, webhook, news, ct);
+        if (deliveryId is null) return (WebhookOutcome.Duplicate, null);
 
         var outcome = WebhookOutcome.UnsupportedType;
         string? payoutId = null;
@@ -42,15 +73,15 @@ public sealed class WebhookIngestor(
             outcome = WebhookOutcome.UnknownPayout;
             if (payoutId is not null)
             {
-                var applied = await payouts.ApplyAsync(conn, tx, payoutId, _ => ChangeFor(webhook, news), ct);
+                var applied = await PayoutStore.ApplyAsync(conn, tx, payoutId, _ => ChangeFor(webhook, news), ct);
                 outcome = applied is { Moved: true } ? WebhookOutcome.Applied : WebhookOutcome.Ignored;
             }
         }
         await SetOutcomeAsync(conn, tx, deliveryId.Value, payoutId, outcome, ct);
-        await tx.CommitAsync(ct);
-        VaultLog.WebhookStored(logger, webhook.Type, webhook.SessionId ?? "", payoutId ?? "", outcome.ToString());
-        return outcome;
+        return (outcome, payoutId);
     }
+
+    public ValueTask DisposeAsync() => _group.DisposeAsync();
 
     private PayoutChange ChangeFor(Bank131Webhook webhook, Bank131Payout? news)
     {
@@ -63,7 +94,7 @@ public sealed class WebhookIngestor(
             ErrorCode = news?.ErrorCode ?? webhook.ErrorCode,
             ErrorDescription = CardNumberMasking.Mask(news?.ErrorDescription ?? webhook.ErrorDescription),
             KeepNextCheck = state is null,
-            NextCheckAt = time.GetUtcNow().UtcDateTime + payoutOptions.Value.StatusCheckAfterAccept,
+            NextCheckAt = _time.GetUtcNow().UtcDateTime + _payoutOptions.Value.StatusCheckAfterAccept,
         };
     }
 

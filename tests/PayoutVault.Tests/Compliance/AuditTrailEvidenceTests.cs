@@ -91,14 +91,22 @@ public sealed class AuditTrailEvidenceTests
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await new Migrator(connectionString).MigrateAsync(CancellationToken.None);
 
-        // The application role may append (and the chain lock and head read work under it).
+        // The application role may append, and seal (the sequencer runs under it too).
         await using (var conn = await dataSource.OpenConnectionAsync())
         {
             await Exec(conn, "SET ROLE payoutvault_app");
-            await using var tx = await conn.BeginTransactionAsync();
-            await new AuditLog(dataSource, TimeProvider.System).AppendAsync(conn, tx,
-                [new AuditEntry("compliance-test", AuditActions.TokenRead, "tok_" + new string('a', 26), "ok", "req-1")], CancellationToken.None);
-            await tx.CommitAsync();
+            await using (var tx = await conn.BeginTransactionAsync())
+            {
+                await using var audit = new AuditLog(dataSource, TimeProvider.System);
+                await audit.AppendAsync(conn, tx,
+                    [new AuditEntry("compliance-test", AuditActions.TokenRead, "tok_" + new string('a', 26), "ok", "req-1")], CancellationToken.None);
+                await tx.CommitAsync();
+            }
+            await using (var tx = await conn.BeginTransactionAsync())
+            {
+                Assert.Equal(1, await AuditSealer.SealAsync(conn, tx, 100, CancellationToken.None));
+                await tx.CommitAsync();
+            }
         }
 
         // A signing key and a checkpoint signed with it (inserted as the owner, as the checkpointer would), so the row

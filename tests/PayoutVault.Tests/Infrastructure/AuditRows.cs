@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace PayoutVault.Tests.Infrastructure;
 
-/// <summary>One stored audit record, as the tests read it back.</summary>
+/// <summary>One stored audit record, as the tests read it back. Seq is 0 while the record waits to be sealed.</summary>
 public sealed record AuditRow(long Seq, DateTime OccurredAt, string Caller, string Action, string? ObjectId, string Outcome,
     string? RequestId, string? Detail)
 {
@@ -14,15 +14,19 @@ public sealed record AuditRow(long Seq, DateTime OccurredAt, string Caller, stri
 /// <summary>Reads audit_log rows straight from a test database.</summary>
 public static class AuditRows
 {
-    /// <summary>Rows in seq order, optionally filtered by a WHERE clause with parameters.</summary>
+    /// <summary>
+    /// Rows in seq order, then the committed records not sealed yet (Seq 0) in the order they were written,
+    /// optionally filtered by a WHERE clause with parameters.
+    /// </summary>
     public static async Task<IReadOnlyList<AuditRow>> ReadAsync(string connectionString, string? where = null,
         params (string Name, object? Value)[] parameters)
     {
+        await Db.WaitSealedAsync(connectionString, "audit_log", TimeSpan.FromSeconds(5));
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(
-            "SELECT seq, occurred_at, caller, action, object_id, outcome, request_id, detail FROM audit_log"
-            + (where is null ? "" : " WHERE " + where) + " ORDER BY seq", conn);
+            "SELECT COALESCE(seq, 0), occurred_at, caller, action, object_id, outcome, request_id, detail FROM audit_log"
+            + (where is null ? "" : " WHERE " + where) + " ORDER BY seq NULLS LAST, id", conn);
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
         var rows = new List<AuditRow>();
         await using var r = await cmd.ExecuteReaderAsync();
@@ -40,8 +44,11 @@ public static class AuditRows
             ("action", action), ("caller", caller), ("object", objectId));
 
     /// <summary>The highest seq, 0 when the trail is empty.</summary>
-    public static async Task<long> HeadAsync(string connectionString) =>
-        await Db.ScalarAsync<long>(connectionString, "SELECT COALESCE(max(seq), 0) FROM audit_log");
+    public static async Task<long> HeadAsync(string connectionString)
+    {
+        await Db.WaitSealedAsync(connectionString, "audit_log", TimeSpan.FromSeconds(5));
+        return await Db.ScalarAsync<long>(connectionString, "SELECT COALESCE(max(seq), 0) FROM audit_log");
+    }
 
     /// <summary>Every row (hashes included, as hex) as text, for card-number scans.</summary>
     public static async Task<string> TextAsync(string connectionString)

@@ -72,6 +72,23 @@ public static class Db
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Waits (bounded) until the sequencer has given every committed row of an ordered log (audit_log,
+    /// payout_events) its position. Records are durable the moment a call returns; positions follow a few
+    /// milliseconds later, so tests that look at positions or hashes read after this. Returns false when rows stay
+    /// unsealed (no vault running to seal them).
+    /// </summary>
+    public static async Task<bool> WaitSealedAsync(string connectionString, string table, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            if (await CountAsync(connectionString, table, "seq IS NULL") == 0) return true;
+            if (DateTime.UtcNow > until) return false;
+            await Task.Delay(20);
+        }
+    }
+
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static string Render(object? value) => value switch

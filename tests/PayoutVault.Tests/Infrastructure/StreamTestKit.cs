@@ -11,6 +11,7 @@ public static class StreamTestKit
 
     public static async Task<List<EventRow>> EventRowsAsync(string connectionString)
     {
+        await Db.WaitSealedAsync(connectionString, "payout_events");
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("""

@@ -106,6 +106,7 @@ public static class WebhookTestKit
     public static async Task<List<long>> SeqsAsync(string connectionString, string? where = null,
         params (string Name, object? Value)[] parameters)
     {
+        await Db.WaitSealedAsync(connectionString, "payout_events");
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(
@@ -121,6 +122,7 @@ public static class WebhookTestKit
     public static async Task<List<(long Seq, string Kind, string State, bool Changed)>> EventsOfAsync(
         string connectionString, string payoutId)
     {
+        await Db.WaitSealedAsync(connectionString, "payout_events");
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand(
