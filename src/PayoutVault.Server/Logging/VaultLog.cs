@@ -45,6 +45,9 @@ public static partial class VaultLog
     [LoggerMessage(1206, LogLevel.Error, "Payout {PayoutId} is still unresolved after {Attempts} checks: manual review with Bank 131 needed; it will not be sent again")]
     public static partial void PayoutNeedsReview(ILogger logger, string payoutId, int attempts);
 
+    [LoggerMessage(1210, LogLevel.Warning, "Payout {PayoutId}: Bank 131 answered with session {SessionId}, which another payout already holds; recorded on both, webhooks are matched by the payout id they echo")]
+    public static partial void BankSessionShared(ILogger logger, string payoutId, string sessionId);
+
     [LoggerMessage(1203, LogLevel.Information, "Reconciling payout {PayoutId} in state {State}")]
     public static partial void Reconciling(ILogger logger, string payoutId, string state);
 
@@ -56,6 +59,9 @@ public static partial class VaultLog
 
     [LoggerMessage(1300, LogLevel.Information, "Webhook {Type} for session {SessionId} stored: payout {PayoutId}, {Outcome}")]
     public static partial void WebhookStored(ILogger logger, string type, string sessionId, string payoutId, string outcome);
+
+    [LoggerMessage(1310, LogLevel.Warning, "Webhook for session {SessionId} names no payout of ours and {Holders} payouts hold that session: not applied to any")]
+    public static partial void WebhookSessionAmbiguous(ILogger logger, string sessionId, int holders);
 
     [LoggerMessage(1301, LogLevel.Information, "Duplicate webhook delivery for session {SessionId} acknowledged")]
     public static partial void WebhookDuplicate(ILogger logger, string sessionId);

@@ -77,7 +77,7 @@ public sealed class PayoutClaims : IAsyncDisposable
             foreach (var i in order)
             {
                 if (await r.ReadAsync(ct))
-                    results[i] = new Claimed(PayoutStore.Read(r), r.GetFieldValue<byte[]>(22), r.GetInt32(23));
+                    results[i] = new Claimed(PayoutStore.Read(r), r.GetFieldValue<byte[]>(PayoutStore.ColumnCount), r.GetInt32(PayoutStore.ColumnCount + 1));
                 await r.NextResultAsync(ct);
             }
         }
@@ -110,7 +110,7 @@ public sealed class PayoutClaims : IAsyncDisposable
         var cmd = new NpgsqlBatchCommand($"""
             WITH card AS (
                 SELECT token, bin, last4, brand, pan_ciphertext, data_key_version
-                FROM cards WHERE token = @token AND deleted_at IS NULL FOR SHARE
+                FROM cards WHERE token = @token AND deleted_at IS NULL FOR NO KEY UPDATE
             ), claimed AS (
                 INSERT INTO payouts (payout_id, caller, idempotency_key, request_hash, card_token, bin, last4, brand,
                                      amount_minor, currency, recipient, metadata, state, send_attempts, next_check_at)

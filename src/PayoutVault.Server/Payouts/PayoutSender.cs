@@ -127,6 +127,8 @@ public sealed class PayoutSender(
     private async Task<PayoutRecord> ApplyOrCurrentAsync(PayoutRecord payout, PayoutChange change)
     {
         var applied = await store.ApplyAsync(payout.PayoutId, _ => change, CancellationToken.None);
+        if (applied is { SessionShared: true } && change.BankSessionId is { } session)
+            VaultLog.BankSessionShared(logger, payout.PayoutId, session);
         return applied?.Payout ?? payout;
     }
 

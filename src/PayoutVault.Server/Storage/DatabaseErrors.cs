@@ -8,6 +8,12 @@ public static class DatabaseErrors
     public static bool IsUniqueViolation(Exception e) =>
         e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
+    /// <summary>
+    /// A deadlock or serialization failure: the transaction was rolled back whole and can run again as it was.
+    /// </summary>
+    public static bool IsConflict(Exception e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
+
     /// <summary>The database cannot be reached or is shutting down: the caller should retry later.</summary>
     public static bool IsUnavailable(Exception e) => e switch
     {
