@@ -70,6 +70,9 @@ public static class ServiceRegistration
             .ValidateOnStart();
         services.AddOptions<PayoutOptions>().BindConfiguration(PayoutOptions.Section);
         services.AddSingleton<Bank131Gateway>();
+        // Registered before everything that sends, so it is held before the first claim and released after the last.
+        services.AddSingleton<ProcessLease>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProcessLease>());
         services.AddSingleton<PayoutStore>();
         services.AddSingleton<PayoutClaims>();
         services.AddSingleton<PayoutSender>();

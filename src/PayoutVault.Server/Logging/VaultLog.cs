@@ -48,6 +48,12 @@ public static partial class VaultLog
     [LoggerMessage(1210, LogLevel.Warning, "Payout {PayoutId}: Bank 131 answered with session {SessionId}, which another payout already holds; recorded on both, webhooks are matched by the payout id they echo")]
     public static partial void BankSessionShared(ILogger logger, string payoutId, string sessionId);
 
+    [LoggerMessage(1211, LogLevel.Warning, "Took over {Count} in-flight payouts whose sending process has stopped; they are reconciled now with their own idempotency keys")]
+    public static partial void DeadLeasesReleased(ILogger logger, int count);
+
+    [LoggerMessage(1212, LogLevel.Warning, "The process lease session was lost ({ErrorType}); holding it again")]
+    public static partial void ProcessLeaseLost(ILogger logger, string errorType);
+
     [LoggerMessage(1203, LogLevel.Information, "Reconciling payout {PayoutId} in state {State}")]
     public static partial void Reconciling(ILogger logger, string payoutId, string state);
 
@@ -62,6 +68,9 @@ public static partial class VaultLog
 
     [LoggerMessage(1310, LogLevel.Warning, "Webhook for session {SessionId} names no payout of ours and {Holders} payouts hold that session: not applied to any")]
     public static partial void WebhookSessionAmbiguous(ILogger logger, string sessionId, int holders);
+
+    [LoggerMessage(1311, LogLevel.Warning, "Webhook names payout {PayoutId}, recorded with session {RecordedSessionId}, under session {SessionId}: applied to the payout it names")]
+    public static partial void WebhookSessionMismatch(ILogger logger, string payoutId, string recordedSessionId, string sessionId);
 
     [LoggerMessage(1301, LogLevel.Information, "Duplicate webhook delivery for session {SessionId} acknowledged")]
     public static partial void WebhookDuplicate(ILogger logger, string sessionId);

@@ -16,8 +16,8 @@ namespace PayoutVault.Server.Payouts;
 /// of one payout is the same request to the bank and can never create a second payout.
 /// </summary>
 public sealed class PayoutSender(
-    PayoutStore store, PayoutClaims claims, CardCrypto crypto, Bank131Gateway bank, TimeProvider time,
-    IOptions<PayoutOptions> options, ILogger<PayoutSender> logger)
+    PayoutStore store, PayoutClaims claims, CardCrypto crypto, Bank131Gateway bank, ProcessLease lease,
+    TimeProvider time, IOptions<PayoutOptions> options, ILogger<PayoutSender> logger)
 {
     private PayoutOptions Options => options.Value;
 
@@ -31,7 +31,7 @@ public sealed class PayoutSender(
     public async Task<PayoutRecord> SendNewAsync(string payoutId, AuditContext who, CancellationToken ct)
     {
         var claimed = await store.ApplyAsync(payoutId, p => p.State == PayoutState.Created
-            ? new PayoutChange("submitted", PayoutState.Submitted) { CountSend = true, NextCheckAt = Now + Options.InFlightLease }
+            ? new PayoutChange("submitted", PayoutState.Submitted) { CountSend = true, NextCheckAt = Now + Options.InFlightLease, LeaseOwner = lease.Owner }
             : null, ct);
         if (claimed is not { Moved: true } c) return claimed?.Payout ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
         return await ResendAsync(c.Payout, who, ct);

@@ -91,6 +91,7 @@ public sealed class PayoutStore : IAsyncDisposable
                 send_attempts = send_attempts + @sends,
                 check_attempts = CASE WHEN @moved THEN 0 ELSE check_attempts + @checks END,
                 next_check_at = CASE WHEN @final THEN NULL WHEN @keep THEN next_check_at ELSE @next END,
+                lease_owner = @owner,
                 updated_at = now()
             WHERE payout_id = @id
             RETURNING {Columns},
@@ -111,6 +112,7 @@ public sealed class PayoutStore : IAsyncDisposable
         p.AddWithValue("final", state.IsTerminal());
         p.AddWithValue("keep", change.KeepNextCheck);
         p.AddWithValue("next", (object?)change.NextCheckAt ?? DBNull.Value);
+        p.AddWithValue("owner", NpgsqlTypes.NpgsqlDbType.Bigint, (object?)change.LeaseOwner ?? DBNull.Value);
         batch.BatchCommands.Add(update);
         if (moved || change.RecordIfIgnored)
             batch.BatchCommands.Add(PayoutEventLog.AppendFromPayoutCommand(payoutId, change.EventKind, moved));
@@ -130,10 +132,10 @@ public sealed class PayoutStore : IAsyncDisposable
     /// Leases up to <paramref name="limit"/> unsettled payouts that are due, pushing their next check out by the
     /// lease so another replica skips them meanwhile. SKIP LOCKED keeps replicas from blocking on each other.
     /// </summary>
-    public async Task<IReadOnlyList<PayoutRecord>> LeaseDueAsync(int limit, TimeSpan lease, CancellationToken ct)
+    public async Task<IReadOnlyList<PayoutRecord>> LeaseDueAsync(int limit, TimeSpan lease, long owner, CancellationToken ct)
     {
         await using var cmd = _dataSource.CreateCommand($"""
-            UPDATE payouts SET next_check_at = now() + @lease
+            UPDATE payouts SET next_check_at = now() + @lease, lease_owner = @owner
             WHERE payout_id IN (
                 SELECT payout_id FROM payouts
                 WHERE state IN {PayoutStates.OpenSqlList} AND next_check_at <= now()
@@ -142,10 +144,30 @@ public sealed class PayoutStore : IAsyncDisposable
             """);
         cmd.Parameters.AddWithValue("lease", lease);
         cmd.Parameters.AddWithValue("limit", limit);
+        cmd.Parameters.AddWithValue("owner", owner);
         var list = new List<PayoutRecord>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add(Read(reader));
         return list;
+    }
+
+    /// <summary>
+    /// Makes due now every open payout leased to a process that no longer holds its <see cref="ProcessLease"/> lock
+    /// (it died or lost its session), so the reconciler takes it over without waiting out the lease.
+    /// </summary>
+    public async Task<int> ReleaseDeadLeasesAsync(long self, CancellationToken ct)
+    {
+        // Session advisory locks on one bigint key show in pg_locks as classid (high half) and objid (low half),
+        // objsubid 1. The set of live owners is read once (a hashed subplan), not once per payout.
+        await using var cmd = _dataSource.CreateCommand($"""
+            UPDATE payouts SET next_check_at = now(), lease_owner = NULL
+            WHERE lease_owner IS NOT NULL AND lease_owner <> @self AND state IN {PayoutStates.OpenSqlList}
+              AND lease_owner NOT IN (
+                  SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l
+                  WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted)
+            """);
+        cmd.Parameters.AddWithValue("self", self);
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task<PayoutRecord?> ReadOneAsync(NpgsqlCommand cmd, CancellationToken ct)

@@ -126,17 +126,23 @@ public sealed class WebhookIngestor : IAsyncDisposable
         string? sessionId, string? payoutIdFromMetadata, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
-            SELECT payout_id, payout_id = @fromMetadata FROM payouts
+            SELECT payout_id, payout_id = @fromMetadata, bank_session_id FROM payouts
             WHERE payout_id = @fromMetadata OR (@session::text IS NOT NULL AND bank_session_id = @session)
             ORDER BY 2 DESC LIMIT 3
             """, conn, tx);
         cmd.Parameters.AddWithValue("session", (object?)sessionId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("fromMetadata",
             PayoutOperations.IsValidPayoutId(payoutIdFromMetadata) ? payoutIdFromMetadata! : "");
-        var found = new List<(string Id, bool Named)>();
+        var found = new List<(string Id, bool Named, string? Session)>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) found.Add((reader.GetString(0), reader.GetBoolean(1)));
-        if (found.Count > 0 && found[0].Named) return found[0].Id;
+            while (await reader.ReadAsync(ct))
+                found.Add((reader.GetString(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        if (found.Count > 0 && found[0].Named)
+        {
+            if (sessionId is not null && found[0].Session is { } recorded && recorded != sessionId)
+                VaultLog.WebhookSessionMismatch(_logger, found[0].Id, recorded, sessionId);
+            return found[0].Id;
+        }
         if (found.Count == 1) return found[0].Id;
         if (found.Count > 1) VaultLog.WebhookSessionAmbiguous(_logger, sessionId ?? "", found.Count);
         return null;

@@ -74,7 +74,8 @@ public sealed class PayoutIdempotencyTests(PayoutEnvironmentFixture fixture) : I
         }
         var ex = await RpcErrors.ExpectAsync(StatusCode.AlreadyExists, () => Env.Payouts.CreatePayoutAsync(other).ResponseAsync);
 
-        Assert.Contains(request.IdempotencyKey, ex.Status.Detail, StringComparison.Ordinal);
+        // The key is caller text: it is never echoed into a reply or a log line (it could hold card digits).
+        Assert.DoesNotContain(request.IdempotencyKey, ex.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(1, await RowsForKeyAsync(request.IdempotencyKey));
         Assert.Equal(received, (await Env.Sandbox.InitPayoutRequestsAsync()).Count);
         var stored = await Env.Payouts.GetPayoutAsync(new GetPayoutRequest { PayoutId = first.PayoutId });
