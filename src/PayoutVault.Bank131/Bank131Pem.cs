@@ -1,14 +1,44 @@
+using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.OpenSsl;
+using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.X509;
 
 namespace PayoutVault.Bank131;
 
-/// <summary>PEM key loading shared by the signer and the verifier (BouncyCastle understands every PEM flavour
-/// the bank's SDK accepts, including the legacy OpenSSL Proc-Type/DEK-Info encryption .NET cannot read).</summary>
+/// <summary>PEM key loading shared by the signer and the verifier. BouncyCastle earns its place here only: it
+/// understands every PEM flavour the bank's SDK accepts, including the legacy OpenSSL Proc-Type/DEK-Info encryption
+/// .NET cannot read. The keys leave as DER for the platform's RSA, which does the signing and verifying.</summary>
 internal static class Bank131Pem
 {
+    /// <summary>
+    /// The private key as unencrypted PKCS#8 DER in a pinned buffer the caller wipes (by disposing it). The
+    /// parser's own intermediate objects (immutable big integers) cannot be wiped; they become garbage at once.
+    /// </summary>
+    public static SensitiveBuffer ReadRsaPrivateKeyPkcs8(string pem, string? passphrase)
+    {
+        var key = ReadRsaPrivateKey(pem, passphrase);
+        if (key is not RsaPrivateCrtKeyParameters)
+        {
+            throw new Bank131KeyException("The RSA private key lacks its CRT parameters (p, q, ...); export it again as PKCS#8.");
+        }
+
+        var der = PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetDerEncoded();
+        try
+        {
+            return SensitiveBuffer.CopyOf(der);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(der);
+        }
+    }
+
+    /// <summary>The public key as SubjectPublicKeyInfo DER.</summary>
+    public static byte[] ReadRsaPublicKeySpki(string pem) =>
+        SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(ReadRsaPublicKey(pem)).GetDerEncoded();
+
     /// <summary>RSA below 2048 bits is not strong cryptography under PCI DSS; the bank's own keys are 2048.</summary>
     public const int MinimumKeyBits = 2048;
 

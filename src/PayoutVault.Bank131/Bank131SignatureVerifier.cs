@@ -1,5 +1,4 @@
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Security;
+using System.Security.Cryptography;
 
 namespace PayoutVault.Bank131;
 
@@ -7,18 +6,33 @@ namespace PayoutVault.Bank131;
 /// Checks an <c>X-PARTNER-SIGN</c> header against the raw body: the vault verifies the bank's webhooks with the
 /// bank's public key, and the sandbox verifies the partner's requests with the partner's public key.
 /// </summary>
-/// <remarks>Verification happens on raw bytes, before any parsing, as the bank's SDK does.</remarks>
-public sealed class Bank131SignatureVerifier
+/// <remarks>
+/// Verification happens on raw bytes, before any parsing, as the bank's SDK does. The platform's <see cref="RSA"/>
+/// does the arithmetic; each call borrows an instance of its own, so concurrent webhooks verify in parallel.
+/// </remarks>
+public sealed class Bank131SignatureVerifier : IDisposable
 {
-    private readonly RsaKeyParameters _key;
+    private readonly byte[] _spki;
+    private readonly RsaInstancePool _pool;
 
-    private Bank131SignatureVerifier(RsaKeyParameters key) => _key = key;
+    private Bank131SignatureVerifier(byte[] spki)
+    {
+        _spki = spki;
+        try
+        {
+            _pool = new RsaInstancePool(Import);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new Bank131KeyException($"The platform could not import the RSA public key ({ex.GetType().Name}).");
+        }
+    }
 
     /// <summary>Loads an RSA public key: <c>BEGIN PUBLIC KEY</c> (SubjectPublicKeyInfo), <c>BEGIN RSA PUBLIC KEY</c>
     /// (PKCS#1) or a <c>BEGIN CERTIFICATE</c>.</summary>
     /// <exception cref="Bank131KeyException">Not a public RSA key of at least 2048 bits.</exception>
     public static Bank131SignatureVerifier FromPem(string publicKeyPem) =>
-        new(Bank131Pem.ReadRsaPublicKey(publicKeyPem));
+        new(Bank131Pem.ReadRsaPublicKeySpki(publicKeyPem));
 
     public static Bank131SignatureVerifier FromPemFile(string path) => FromPem(File.ReadAllText(path));
 
@@ -39,17 +53,36 @@ public sealed class Bank131SignatureVerifier
             return false;
         }
 
+        var rsa = _pool.Rent();
         try
         {
-            var verifier = SignerUtilities.GetSigner(Bank131Signer.Algorithm);
-            verifier.Init(false, _key);
-            verifier.BlockUpdate(body);
-            return verifier.VerifySignature(signature.AsSpan(0, length).ToArray());
+            return rsa.VerifyData(body, signature.AsSpan(0, length), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         }
-        catch (Exception)
+        catch (CryptographicException)
         {
             // A signature of the wrong length or out of range for the modulus; not valid, and not exceptional.
             return false;
+        }
+        finally
+        {
+            _pool.Return(rsa);
+        }
+    }
+
+    public void Dispose() => _pool.Dispose();
+
+    private RSA Import()
+    {
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportSubjectPublicKeyInfo(_spki, out _);
+            return rsa;
+        }
+        catch
+        {
+            rsa.Dispose();
+            throw;
         }
     }
 }

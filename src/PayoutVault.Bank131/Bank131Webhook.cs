@@ -38,8 +38,33 @@ public sealed class Bank131Webhook
 
     public IReadOnlyList<Bank131Payout> Payouts { get; }
 
-    /// <summary>False for malformed JSON, a non-object root, or a missing or non-string <c>type</c>.</summary>
+    /// <summary>
+    /// False for invalid UTF-8, malformed JSON (including nesting deeper than 64), a non-object root, or a missing or
+    /// non-string <c>type</c>. Never throws, whatever the bytes: the body is signed by the bank, not trusted by the
+    /// parser. Values are not checked for shape here; the receiver does that before storing or logging any of them.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out Bank131Webhook? webhook)
+    {
+        webhook = null;
+        // The JSON reader leaves string contents to be transcoded on access, where invalid UTF-8 would throw.
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            return false;
+        }
+
+        try
+        {
+            return TryParseValid(json, out webhook);
+        }
+        catch (Exception e) when (e is InvalidOperationException or JsonException or ArgumentException or FormatException)
+        {
+            // An escaped lone surrogate ("\ud800") and similar text that reads but cannot become a .NET string.
+            webhook = null;
+            return false;
+        }
+    }
+
+    private static bool TryParseValid(ReadOnlySpan<byte> json, [NotNullWhen(true)] out Bank131Webhook? webhook)
     {
         webhook = null;
         if (!Bank131SessionReader.TryParseDocument(json, out var document))

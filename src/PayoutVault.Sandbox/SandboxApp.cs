@@ -42,7 +42,8 @@ public static class SandboxApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(keys);
+        // Registered through a factory so the container owns it and disposes it on shutdown.
+        builder.Services.AddSingleton(_ => keys);
         builder.Services.AddSingleton<SandboxState>();
         builder.Services.AddSingleton<WebhookSender>();
         builder.Services.AddSingleton<InitPayoutHandler>();

@@ -2,12 +2,19 @@ using PayoutVault.Bank131;
 
 namespace PayoutVault.Sandbox;
 
-/// <summary>The two keys the sandbox plays with, loaded once at start so a bad path fails at once, not per request.</summary>
-internal sealed class SandboxKeys(Bank131SignatureVerifier partnerVerifier, Bank131Signer bankSigner)
+/// <summary>The two keys the sandbox plays with, loaded once at start so a bad path fails at once, not per request.
+/// Disposed with the app's services, which frees the platform key objects and wipes the bank's private key.</summary>
+internal sealed class SandboxKeys(Bank131SignatureVerifier partnerVerifier, Bank131Signer bankSigner) : IDisposable
 {
     public Bank131SignatureVerifier PartnerVerifier { get; } = partnerVerifier;
 
     public Bank131Signer BankSigner { get; } = bankSigner;
+
+    public void Dispose()
+    {
+        PartnerVerifier.Dispose();
+        BankSigner.Dispose();
+    }
 
     public static SandboxKeys Load(SandboxOptions options)
     {

@@ -19,6 +19,7 @@ public static class AuditActions
     public const string PayoutDetokenize = "payout.detokenize";
     public const string PayoutWatch = "payout.watch";
     public const string WebhookSignatureInvalid = "webhook.signature_invalid";
+    public const string WebhookRejected = "webhook.rejected";
     public const string AuthUnauthenticated = "auth.unauthenticated";
     public const string AuthPermissionDenied = "auth.permission_denied";
     public const string KeyRotateData = "key.rotate_data";
@@ -34,7 +35,7 @@ public static class AuditActions
     public static readonly IReadOnlyList<string> All =
     [
         Tokenize, TokenRead, TokenDelete, TokenPurge, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
-        WebhookSignatureInvalid, AuthUnauthenticated, AuthPermissionDenied, KeyRotateData, KeyRotateFingerprint,
+        WebhookSignatureInvalid, WebhookRejected, AuthUnauthenticated, AuthPermissionDenied, KeyRotateData, KeyRotateFingerprint,
         KeyRewrapMaster, KeyMasterRefused, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, RequestFailed,
     ];
 }

@@ -67,6 +67,7 @@ public static class ServiceRegistration
                     || (Uri.TryCreate(b.BaseUrl, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps),
                 "Vault:Bank131:BaseUrl must be an https:// URL (card numbers travel in the request); "
                 + "Vault:Bank131:AllowInsecureHttp=true allows http:// for the local sandbox only.")
+            .Validate(b => b.MaxConnections > 0, "Vault:Bank131:MaxConnections must be a positive number of connections.")
             .ValidateOnStart();
         services.AddOptions<PayoutOptions>().BindConfiguration(PayoutOptions.Section);
         services.AddSingleton<Bank131Gateway>();

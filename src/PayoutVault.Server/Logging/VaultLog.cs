@@ -78,6 +78,9 @@ public static partial class VaultLog
     [LoggerMessage(1302, LogLevel.Warning, "Webhook rejected with HTTP {Status}: {Reason}")]
     public static partial void WebhookRejected(ILogger logger, int status, string reason);
 
+    [LoggerMessage(1303, LogLevel.Error, "Webhook could not be stored: {ErrorType}")]
+    public static partial void WebhookFailed(ILogger logger, string errorType);
+
     [LoggerMessage(1400, LogLevel.Warning, "Payout event feed failed, retrying: {ErrorType}")]
     public static partial void FeedFailed(ILogger logger, string errorType);
 

@@ -10,7 +10,7 @@ namespace PayoutVault.Server.Payouts;
 /// </summary>
 public sealed class Bank131Gateway(IOptions<Bank131Settings> settings) : IDisposable
 {
-    private readonly Lazy<(Bank131Client Client, HttpClient Http)> _client = new(() => Create(settings.Value));
+    private readonly Lazy<(Bank131Client Client, HttpClient Http, Bank131Signer Signer)> _client = new(() => Create(settings.Value));
 
     public bool Enabled => settings.Value.Enabled;
 
@@ -30,7 +30,7 @@ public sealed class Bank131Gateway(IOptions<Bank131Settings> settings) : IDispos
             throw new FailedPreconditionException("Payouts are not configured on this vault (Vault:Bank131:BaseUrl is empty).");
     }
 
-    private static (Bank131Client, HttpClient) Create(Bank131Settings s)
+    private static (Bank131Client, HttpClient, Bank131Signer) Create(Bank131Settings s)
     {
         var signer = Bank131Signer.FromPemFile(s.PrivateKeyFile, s.PrivateKeyPassphrase);
         var handler = new SocketsHttpHandler
@@ -42,15 +42,23 @@ public sealed class Bank131Gateway(IOptions<Bank131Settings> settings) : IDispos
                 EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
                 CertificateRevocationCheckMode = s.RevocationCheck,
             },
+            // A warm pool sized for the concurrency: HTTP/1.1 (the request default) keep-alive connections (no
+            // Connection: close is ever sent), reused across payouts so a payout does not pay a TCP and TLS
+            // handshake; recycled every few minutes so DNS changes are seen.
+            MaxConnectionsPerServer = s.MaxConnections,
+            PooledConnectionIdleTimeout = Bank131Settings.ConnectionIdleTimeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         };
         var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         var options = new Bank131Options { BaseUrl = s.BaseUrl, ProjectId = s.ProjectId, Timeout = s.Timeout };
-        return (new Bank131Client(http, options, signer), http);
+        return (new Bank131Client(http, options, signer), http, signer);
     }
 
     public void Dispose()
     {
-        if (_client.IsValueCreated) _client.Value.Http.Dispose();
+        if (!_client.IsValueCreated) return;
+        _client.Value.Http.Dispose();
+        // Frees the platform key objects and wipes the private key kept for importing more of them.
+        _client.Value.Signer.Dispose();
     }
 }

@@ -29,5 +29,15 @@ public sealed class Bank131Settings
     public System.Security.Cryptography.X509Certificates.X509RevocationMode RevocationCheck { get; set; } =
         System.Security.Cryptography.X509Certificates.X509RevocationMode.Online;
 
+    /// <summary>
+    /// Most connections open to the bank at once (HTTP/1.1 keep-alive: one request per connection at a time).
+    /// Sized for the payout concurrency, so concurrent payouts never queue for a connection; idle ones stay warm
+    /// for <see cref="ConnectionIdleTimeout"/>. Must be positive.
+    /// </summary>
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>How long an idle connection to the bank stays open for the next payout (no new TLS handshake).</summary>
+    public static readonly TimeSpan ConnectionIdleTimeout = TimeSpan.FromMinutes(3);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(BaseUrl);
 }

@@ -14,6 +14,11 @@ public static class DatabaseErrors
     public static bool IsConflict(Exception e) =>
         e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
 
+    /// <summary>Class 22, data exception (invalid text encoding, untranslatable character, numeric out of range,
+    /// ...): the value written was unacceptable, so the request that carried it is at fault, not the database.</summary>
+    public static bool IsDataException(Exception e) =>
+        e is PostgresException pg && pg.SqlState.StartsWith("22", StringComparison.Ordinal);
+
     /// <summary>The database cannot be reached or is shutting down: the caller should retry later.</summary>
     public static bool IsUnavailable(Exception e) => e switch
     {

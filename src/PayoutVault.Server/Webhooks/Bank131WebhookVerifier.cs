@@ -3,7 +3,7 @@ using PayoutVault.Bank131;
 namespace PayoutVault.Server.Webhooks;
 
 /// <summary>The bank's public key, loaded once, plus what to do when a signature fails (audit hooks in here).</summary>
-public sealed class Bank131WebhookVerifier(Bank131SignatureVerifier verifier)
+public sealed class Bank131WebhookVerifier(Bank131SignatureVerifier verifier) : IDisposable
 {
     public Bank131SignatureVerifier Verifier => verifier;
 
@@ -11,4 +11,6 @@ public sealed class Bank131WebhookVerifier(Bank131SignatureVerifier verifier)
     public Func<HttpContext, CancellationToken, Task>? Rejected { get; set; }
 
     public Task OnRejectedAsync(HttpContext http, CancellationToken ct) => Rejected?.Invoke(http, ct) ?? Task.CompletedTask;
+
+    public void Dispose() => verifier.Dispose();
 }

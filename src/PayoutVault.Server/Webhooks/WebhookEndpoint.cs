@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using Npgsql;
 using PayoutVault.Bank131;
 using System.Diagnostics;
+using PayoutVault.Server.Audit;
 using PayoutVault.Server.Logging;
 using PayoutVault.Server.Telemetry;
 using PayoutVault.Server.Storage;
@@ -9,7 +11,9 @@ namespace PayoutVault.Server.Webhooks;
 
 /// <summary>
 /// POST /webhooks/bank131 on the HTTP/1.1 webhook listener. Order matters: bound the size, verify the signature over
-/// the raw bytes, and only then look at content type and JSON. 200 means "durably stored"; 503 asks the bank to retry.
+/// the raw bytes, and only then look at content type, JSON and the shape of every value. 200 means "durably stored";
+/// 503 asks the bank to retry. A signed body refused after that (415, 400) is audited as <c>webhook.rejected</c> with
+/// a fixed reason code: no value of the body reaches the log, the audit trail or any table.
 /// </summary>
 public static class WebhookEndpoint
 {
@@ -20,12 +24,12 @@ public static class WebhookEndpoint
     }
 
     private static async Task<IResult> HandleAsync(HttpContext http, WebhookIngestor ingestor,
-        Bank131WebhookVerifier verifier, IOptions<WebhookOptions> options, ILoggerFactory loggers)
+        Bank131WebhookVerifier verifier, AuditLog audit, IOptions<WebhookOptions> options, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("PayoutVault.Webhooks");
         using var activity = VaultTelemetry.Source.StartActivity("vault.webhook");
         var started = Stopwatch.GetTimestamp();
-        var result = await HandleCoreAsync(http, ingestor, verifier, options, logger);
+        var result = await HandleCoreAsync(http, ingestor, verifier, audit, options, logger);
         var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : 200;
         activity?.SetTag("http.response.status_code", status);
         VaultTelemetry.Webhooks.Add(1, VaultTelemetry.Tag("status", status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
@@ -34,7 +38,7 @@ public static class WebhookEndpoint
     }
 
     private static async Task<IResult> HandleCoreAsync(HttpContext http, WebhookIngestor ingestor,
-        Bank131WebhookVerifier verifier, IOptions<WebhookOptions> options, ILogger logger)
+        Bank131WebhookVerifier verifier, AuditLog audit, IOptions<WebhookOptions> options, ILogger logger)
     {
         // The gRPC listener speaks HTTP/2 only, so HTTP/1.1 proves the request came in on the webhook listener.
         if (!HttpProtocolIsWebhookListener(http)) return Results.NotFound();
@@ -49,21 +53,54 @@ public static class WebhookEndpoint
             await verifier.OnRejectedAsync(http, http.RequestAborted);
             return Reject(logger, StatusCodes.Status401Unauthorized, "bad_signature");
         }
-        if (http.Request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return Reject(logger, StatusCodes.Status400BadRequest, "wrong_content_type");
+        if (!WebhookContentType.IsJson(http.Request.ContentType))
+            return await RejectSignedAsync(http, audit, logger, StatusCodes.Status415UnsupportedMediaType, "wrong_content_type");
         if (!Bank131Webhook.TryParse(body, out var webhook))
-            return Reject(logger, StatusCodes.Status400BadRequest, "malformed_json");
+            return await RejectSignedAsync(http, audit, logger, StatusCodes.Status400BadRequest, "malformed_json");
+        if (!WebhookShape.TryCheck(webhook, out var checkedWebhook, out var reason))
+            return await RejectSignedAsync(http, audit, logger, StatusCodes.Status400BadRequest, reason);
 
         try
         {
-            await ingestor.IngestAsync(body, webhook, http.RequestAborted);
+            await ingestor.IngestAsync(body, checkedWebhook, http.RequestAborted);
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
         {
             VaultLog.DatabaseUnavailable(logger, WebhookOptions.Path, e.GetType().Name);
             return Results.Json(new { status = "error", error = "storage unavailable, retry" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
+        catch (PostgresException e) when (DatabaseErrors.IsDataException(e))
+        {
+            // Class 22 (data exception): a value PostgreSQL cannot hold slipped past the checks above. It is the
+            // body's fault, so 400; the exception's text may quote the value, so only the SQLSTATE is kept.
+            return await RejectSignedAsync(http, audit, logger, StatusCodes.Status400BadRequest, "invalid_value_" + e.SqlState);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not the body's fault as far as the vault can tell, so 500 and the bank retries; the type name only,
+            // since a database error's text can quote the value that caused it.
+            VaultLog.WebhookFailed(logger, e.GetType().Name);
+            return Results.Json(new { status = "error", error = "internal error" }, statusCode: StatusCodes.Status500InternalServerError);
+        }
         return Results.Json(new { status = "ok" });
+    }
+
+    /// <summary>A signed body refused after verification: audited (reason code only) before the answer goes out.</summary>
+    private static async Task<IResult> RejectSignedAsync(HttpContext http, AuditLog audit, ILogger logger, int status,
+        string reason)
+    {
+        try
+        {
+            await audit.AppendAsync(new AuditEntry("bank131", AuditActions.WebhookRejected, null, "rejected",
+                http.TraceIdentifier, reason), http.RequestAborted);
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            // Unrecorded, the refusal would leave no trace: ask the bank to send it again once the trail is back.
+            VaultLog.DatabaseUnavailable(logger, WebhookOptions.Path, e.GetType().Name);
+            return Results.Json(new { status = "error", error = "storage unavailable, retry" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        return Reject(logger, status, reason);
     }
 
     private static bool HttpProtocolIsWebhookListener(HttpContext http) =>

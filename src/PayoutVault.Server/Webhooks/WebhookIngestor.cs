@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using PayoutVault.Bank131;
 using PayoutVault.Server.Logging;
 using PayoutVault.Server.Payouts;
 using PayoutVault.Server.Storage;
@@ -11,7 +10,7 @@ namespace PayoutVault.Server.Webhooks;
 public enum WebhookOutcome { Applied, Ignored, UnknownPayout, UnsupportedType, Duplicate }
 
 /// <summary>
-/// Makes a verified webhook durable: in one transaction it records the delivery (deduped by body hash), applies the
+/// Makes a verified webhook, already checked by <see cref="WebhookShape"/>, durable: in one transaction it records the delivery (deduped by body hash), applies the
 /// state change forward-only, and appends the payout event. Only after the commit does the endpoint answer 200.
 /// Concurrent deliveries share transactions (group commit); each still gets its answer only after its own commit.
 /// </summary>
@@ -19,7 +18,7 @@ public sealed class WebhookIngestor : IAsyncDisposable
 {
     public const string PaymentFinished = "payment_finished";
 
-    private sealed record Delivery(byte[] BodyHash, Bank131Webhook Webhook);
+    private sealed record Delivery(byte[] BodyHash, CheckedWebhook Webhook);
 
     private readonly TimeProvider _time;
     private readonly IOptions<PayoutOptions> _payoutOptions;
@@ -35,7 +34,8 @@ public sealed class WebhookIngestor : IAsyncDisposable
         _group = new(dataSource, IngestBatchAsync);
     }
 
-    public async Task<WebhookOutcome> IngestAsync(ReadOnlyMemory<byte> rawBody, Bank131Webhook webhook, CancellationToken ct)
+    /// <summary>Stores one delivery; only checked values reach the database and the log.</summary>
+    public async Task<WebhookOutcome> IngestAsync(ReadOnlyMemory<byte> rawBody, CheckedWebhook webhook, CancellationToken ct)
     {
         var (outcome, payoutId) = await _group.SubmitAsync(new Delivery(SHA256.HashData(rawBody.Span), webhook), ct);
         if (outcome == WebhookOutcome.Duplicate) VaultLog.WebhookDuplicate(_logger, webhook.SessionId ?? "");
@@ -54,14 +54,13 @@ public sealed class WebhookIngestor : IAsyncDisposable
         return results;
     }
 
-    private static string OrderKey(Bank131Webhook w) =>
-        (w.Payouts.Count > 0 ? w.Payouts[0].PayoutIdFromMetadata : null) ?? w.SessionId ?? "";
+    private static string OrderKey(CheckedWebhook w) => w.News?.PayoutIdFromMetadata ?? w.SessionId ?? "";
 
     private async Task<(WebhookOutcome, string?)> IngestOneAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
         Delivery delivery, CancellationToken ct)
     {
         var webhook = delivery.Webhook;
-        var news = webhook.Payouts.Count > 0 ? webhook.Payouts[0] : null;
+        var news = webhook.News;
         var deliveryId = await InsertDeliveryAsync(conn, tx, delivery.BodyHash, webhook, news, ct);
         if (deliveryId is null) return (WebhookOutcome.Duplicate, null);
 
@@ -83,23 +82,23 @@ public sealed class WebhookIngestor : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _group.DisposeAsync();
 
-    private PayoutChange ChangeFor(Bank131Webhook webhook, Bank131Payout? news)
+    private PayoutChange ChangeFor(CheckedWebhook webhook, CheckedPayout? news)
     {
         var state = PayoutStates.FromBank(news?.Status);
         return new PayoutChange("webhook", state)
         {
             RecordIfIgnored = true,
             BankSessionId = webhook.SessionId,
-            BankPayoutId = news?.Id,
+            BankPayoutId = news?.BankPayoutId,
             ErrorCode = news?.ErrorCode ?? webhook.ErrorCode,
-            ErrorDescription = CardNumberMasking.Mask(news?.ErrorDescription ?? webhook.ErrorDescription),
+            ErrorDescription = news?.ErrorDescription ?? webhook.ErrorDescription,
             KeepNextCheck = state is null,
             NextCheckAt = _time.GetUtcNow().UtcDateTime + _payoutOptions.Value.StatusCheckAfterAccept,
         };
     }
 
     private static async Task<long?> InsertDeliveryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, byte[] hash,
-        Bank131Webhook webhook, Bank131Payout? news, CancellationToken ct)
+        CheckedWebhook webhook, CheckedPayout? news, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
             INSERT INTO webhook_deliveries (body_sha256, type, bank_session_id, bank_payout_id, bank_status, outcome, metadata)
@@ -110,10 +109,10 @@ public sealed class WebhookIngestor : IAsyncDisposable
         cmd.Parameters.AddWithValue("h", hash);
         cmd.Parameters.AddWithValue("type", webhook.Type);
         cmd.Parameters.AddWithValue("session", (object?)webhook.SessionId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("payout", (object?)news?.Id ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("payout", (object?)news?.BankPayoutId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("status", (object?)news?.Status ?? DBNull.Value);
-        // Echoed metadata is kept, with anything that looks like a card number masked before it is stored.
-        cmd.Parameters.AddWithValue("metadata", (object?)CardNumberMasking.Mask(news?.MetadataJson) ?? DBNull.Value);
+        // Echoed metadata is kept as WebhookShape rebuilt it: anything that looks like a card number masked.
+        cmd.Parameters.AddWithValue("metadata", (object?)news?.MetadataJson ?? DBNull.Value);
         var id = await cmd.ExecuteScalarAsync(ct);
         return id is long l ? l : null;
     }

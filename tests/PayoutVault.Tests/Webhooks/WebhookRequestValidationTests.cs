@@ -76,13 +76,17 @@ public sealed class WebhookRequestValidationTests(WebhookEnvironmentFixture fx) 
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/jsonfoo")]
+    [InlineData("application/json-patch+json")]
+    [InlineData("application/json; charset=latin1")]
+    [InlineData("application/json; boundary=x")]
     [InlineData(null)]
-    public async Task WrongContentType_SignedCorrectly_Is400_AndNothingIsStored(string? contentType)
+    public async Task WrongContentType_SignedCorrectly_Is415_AndNothingIsStored(string? contentType)
     {
         var (payout, before) = await ArrangeAsync();
         var body = WebhookTestKit.Finished(payout, "succeeded");
 
-        Assert.Equal(HttpStatusCode.BadRequest, await fx.Poster.StatusAsync(body, contentType: contentType));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, await fx.Poster.StatusAsync(body, contentType: contentType));
         await AssertUnchangedAsync(payout, before);
 
         // Control: the same signed bytes as application/json (with a charset) are applied.

@@ -212,7 +212,9 @@ public sealed class WebhookStateTests(WebhookEnvironmentFixture fx) : IClassFixt
         Assert.Equal(before.PayoutsDigest, after.PayoutsDigest);
         Assert.Equal(PayoutState.InProgress, (await fx.GetAsync(payout.PayoutId)).State);
         Assert.Equal("unsupported_type", await OutcomeAsync(body));
-        Assert.Equal(type, await Db.ScalarAsync<string>(fx.ConnectionString,
+        // A type the vault does not know is kept only as a fixed word: the raw text could carry anything.
+        var stored = type == "something_new" ? "unsupported" : type;
+        Assert.Equal(stored, await Db.ScalarAsync<string>(fx.ConnectionString,
             "SELECT type FROM webhook_deliveries WHERE body_sha256 = @h",
             ("h", System.Security.Cryptography.SHA256.HashData(body))));
     }
