@@ -50,12 +50,12 @@ internal sealed class BenchReport
 
         Console.WriteLine();
         Console.WriteLine("ratios and targets (same run)                      value        target  result");
-        Ratio("CreatePayout (64) / RSA-2048 sign, 1 core", Payouts?.Create, Rsa, 0.2);
+        Ratio($"CreatePayout ({settings.Concurrency}) / RSA-2048 sign, 1 core", Payouts?.Create, Rsa, 0.2);
         Ratio("Webhooks / raw INSERT", Webhooks, Insert, 0.5);
         Ratio("Tokenize / raw INSERT", Tokenize, Insert, 1.5);
         Ratio("GetToken / raw INSERT", GetToken, Insert, 1.0);
         Ratio("Tokenize / no-op gRPC", Tokenize, Noop, null);
-        AtMost("CreatePayout (64) p99 ms", Payouts?.Create.P99Ms, 250);
+        AtMost($"CreatePayout ({settings.Concurrency}) p99 ms", Payouts?.Create.P99Ms, 250);
         AtMost("CreatePayout (1 caller) p50 ms", OneCaller?.Create.P50Ms, 10);
         AtMost("Webhooks p99 ms", Webhooks?.P99Ms, 50);
         AtMost("fan-out delivery p99 ms", FanOut?.Delivery.P99Ms, 100);

@@ -14,7 +14,7 @@ internal static class RsaSignBaseline
 
     private static PhaseResult Run(string name, BenchTiming timing)
     {
-        Console.WriteLine($"running: {name} (1 thread)");
+        Console.WriteLine($"running: {name}");
         using var rsa = RSA.Create(2048);
         // A payout request body is a few hundred bytes; the digest cost is noise next to the private-key operation.
         var body = RandomNumberGenerator.GetBytes(700);
