@@ -1,5 +1,6 @@
 using System.Globalization;
 using PayoutVault.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace PayoutVault.Tests.Bench;
 
@@ -8,7 +9,7 @@ namespace PayoutVault.Tests.Bench;
 /// a handful of callers: every phase runs to its end and prints its row. Throughput itself is never asserted here
 /// (the numbers belong to docs/benchmarks.md, not to a test).
 /// </summary>
-public sealed class BenchCliTests : IAsyncLifetime
+public sealed class BenchCliTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private PayoutEnvironment _env = null!;
 
@@ -29,6 +30,7 @@ public sealed class BenchCliTests : IAsyncLifetime
             "--vault-pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         ], TimeSpan.FromMinutes(4));
 
+        output.WriteLine(result.Output);
         Assert.True(result.ExitCode == 0, result.ToString());
         var rows = result.Output.Split('\n');
         foreach (var phase in new[]
