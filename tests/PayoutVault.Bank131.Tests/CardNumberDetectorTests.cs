@@ -28,7 +28,6 @@ public sealed class CardNumberDetectorTests
     [InlineData("card ４１１１ １１１１ １１１１ １１１１ please")]
     [InlineData("ref 12, card 5555 5555 5555 4444, thanks")]
     [InlineData("3782 822463 10005")] // Amex grouping 4-6-5
-    [InlineData("6759649826438453")]
     public void Finds_card_numbers_however_written(string text) => Assert.True(CardNumberDetector.ContainsCardNumber(text));
 
     [Theory]
