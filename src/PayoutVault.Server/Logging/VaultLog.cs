@@ -6,8 +6,8 @@ namespace PayoutVault.Server.Logging;
 /// </summary>
 public static partial class VaultLog
 {
-    [LoggerMessage(1000, LogLevel.Information, "Vault started: gRPC on {GrpcEndpoint}, master key {MasterKeyId} ({CheckValue})")]
-    public static partial void Started(ILogger logger, string grpcEndpoint, string masterKeyId, string checkValue);
+    [LoggerMessage(1000, LogLevel.Information, "Vault started: gRPC on {GrpcEndpoint}, Bank 131 webhooks on {WebhookEndpoint}, master key {MasterKeyId} ({CheckValue})")]
+    public static partial void Started(ILogger logger, string grpcEndpoint, string webhookEndpoint, string masterKeyId, string checkValue);
 
     [LoggerMessage(1001, LogLevel.Information, "Applied migration {Migration}")]
     public static partial void MigrationApplied(ILogger logger, string migration);

@@ -16,7 +16,7 @@ public sealed class PayoutIdempotencyTests(PayoutEnvironmentFixture fixture) : I
     public async Task FiftyConcurrentCreatePayouts_WithOneKey_ReturnOnePayout_OneRow_AndOneBankPayout()
     {
         var token = await Env.TokenizeAsync();
-        var request = PayoutEnvironment.Request(token, key: "concurrent-" + Guid.NewGuid().ToString("N"));
+        var request = PayoutEnvironment.Request(token, key: PayoutEnvironment.NewKey("concurrent-"));
         var client = Env.Payouts;
 
         var results = await Task.WhenAll(Enumerable.Range(0, 50)
