@@ -30,6 +30,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
           keys rewrap --pg CONNSTR --old-key FILE --new-key FILE   re-wrap key versions under a new master key
                       (--old-shares F1,F2,.. / --new-shares F1,F2,.. instead of a key file)
           audit verify (--pg CONNSTR | --file EXPORT) [--trusted-key HEX]   verify the hash chain and checkpoints
+                       [--anchors FILE] [--expect-head SEQ:HASH]   and that no tail is missing behind a head kept off-box
           audit export --pg CONNSTR --out FILE          export the audit trail as JSON lines
           retention report --pg CONNSTR [--unused-for DAYS]   cards past the retention period (exit 1 if any)
         """);

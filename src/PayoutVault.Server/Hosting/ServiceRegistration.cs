@@ -118,7 +118,10 @@ public static class ServiceRegistration
             .ValidateOnStart();
         services.AddSingleton<RpcPermissionMap>();
         services.AddSingleton<AuditLog>();
-        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section);
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
+            .Validate(a => a.AnchorFile is not { Length: > 0 } f || Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(f))),
+                "Vault:Audit:AnchorFile names a file in a directory that does not exist")
+            .ValidateOnStart();
         services.AddSingleton<AuditCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointer>());
         services.AddOptions<SequencerOptions>().BindConfiguration(SequencerOptions.Section)

@@ -102,6 +102,14 @@ public static partial class VaultLog
     [LoggerMessage(1604, LogLevel.Warning, "Audit checkpoint failed: {ErrorType}")]
     public static partial void CheckpointFailed(ILogger logger, string errorType);
 
+    // The log stream is one of the places checkpoint heads are anchored outside the database: a shipped copy of this
+    // line is what `vaultctl audit verify --expect-head {Seq}:{RecordHash}` checks against. Hashes and signature only.
+    [LoggerMessage(1620, LogLevel.Information, "Audit checkpoint anchor: record {Seq} head {RecordHash} signed at {SignedAt} by {KeyId} signature {Signature}")]
+    public static partial void CheckpointAnchor(ILogger logger, long seq, string recordHash, string signedAt, string keyId, string signature);
+
+    [LoggerMessage(1621, LogLevel.Error, "Audit checkpoint at record {Seq} could not be appended to the anchor file: {ErrorType}; the next checkpoint is anchored again")]
+    public static partial void AnchorWriteFailed(ILogger logger, long seq, string errorType);
+
     [LoggerMessage(1700, LogLevel.Information, "This replica is now the log sequencer: it seals the audit chain and the payout event log")]
     public static partial void SequencerLeading(ILogger logger);
 

@@ -21,7 +21,8 @@ public sealed class CertVault : IAsyncDisposable
     {
         ["card-collector"] = [Permissions.TokensWrite, Permissions.TokensRead, Permissions.TokensDelete],
         ["payout-service"] = [Permissions.PayoutsCreate, Permissions.PayoutsRead, Permissions.PayoutsWatch, Permissions.TokensRead],
-        ["auditor"] = [Permissions.PayoutsRead, Permissions.TokensRead],
+        // Audit and dashboards read every caller's payouts; a payout service reads only its own.
+        ["auditor"] = [Permissions.PayoutsRead, Permissions.PayoutsReadAll, Permissions.TokensRead],
         ["key-admin"] = [Permissions.KeysAdmin],
     };
 
