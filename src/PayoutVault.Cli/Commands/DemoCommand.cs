@@ -28,7 +28,8 @@ public static class DemoCommand
 
         var request = new CreatePayoutRequest
         {
-            IdempotencyKey = "demo-" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture),
+            // Letters between the date parts: an unbroken run of 12+ digits could be refused as a card number.
+            IdempotencyKey = "demo-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'fff", System.Globalization.CultureInfo.InvariantCulture),
             CardToken = first.Card.Token,
             AmountMinor = 10000,
             Currency = "rub",

@@ -95,11 +95,32 @@ public sealed class AuditCheckpointer(
             insert.Parameters.AddWithValue("at", now);
             insert.Parameters.AddWithValue("key", KeyId);
             insert.Parameters.AddWithValue("sig", signature);
-            await insert.ExecuteNonQueryAsync(ct);
+            // Nothing inserted: another replica signed this head first, and anchored it.
+            if (await insert.ExecuteNonQueryAsync(ct) == 1) Anchor(new AuditCheckpoint(headSeq, headHash, now, KeyId, signature));
         }
         _lastSigned = now;
         VaultLog.CheckpointSigned(logger, headSeq, KeyId);
         return headSeq;
+    }
+
+    /// <summary>
+    /// Records the signed head outside the database: in the log stream always, and in the operator's anchor file
+    /// when configured. Written after the checkpoint commits, so an anchor never names a head the database lacks. A
+    /// failed file write is logged, not retried: the next checkpoint's anchor covers this head too (it extends it).
+    /// </summary>
+    private void Anchor(AuditCheckpoint checkpoint)
+    {
+        VaultLog.CheckpointAnchor(logger, checkpoint.Seq, Convert.ToHexString(checkpoint.RecordHash),
+            AuditAnchorFile.SignedAtText(checkpoint.SignedAt), checkpoint.KeyId, Convert.ToHexString(checkpoint.Signature));
+        if (options.Value.AnchorFile is not { Length: > 0 } path) return;
+        try
+        {
+            AuditAnchorFile.Append(path, checkpoint);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            VaultLog.AnchorWriteFailed(logger, checkpoint.Seq, e.GetType().Name);
+        }
     }
 
     private static async Task WaitSealedAsync(NpgsqlConnection conn, CancellationToken ct)

@@ -9,4 +9,11 @@ public sealed record AuditCheckpoint(long Seq, byte[] RecordHash, DateTime Signe
 /// <summary>Everything needed to verify the trail offline.</summary>
 public sealed record AuditTrail(
     IReadOnlyList<AuditRecord> Records, IReadOnlyList<AuditCheckpoint> Checkpoints,
-    IReadOnlyDictionary<string, byte[]> PublicKeys);
+    IReadOnlyDictionary<string, byte[]> PublicKeys)
+{
+    /// <summary>
+    /// Records committed but not sealed yet (no seq, no hash), read from the database; null from an export. The
+    /// sequencer seals within milliseconds, so a count that stays above zero means no replica is sequencing.
+    /// </summary>
+    public long? Unsealed { get; init; }
+}

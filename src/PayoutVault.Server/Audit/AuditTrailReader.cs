@@ -29,7 +29,7 @@ public static class AuditTrailReader
         await using (var cmd = dataSource.CreateCommand("SELECT key_id, public_key FROM audit_signing_keys"))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct)) keys[r.GetString(0)] = r.GetFieldValue<byte[]>(1);
-        return new AuditTrail(records, checkpoints, keys);
+        return new AuditTrail(records, checkpoints, keys) { Unsealed = await AuditSealer.CountUnsealedAsync(dataSource, ct) };
     }
 
     public static async Task ExportAsync(AuditTrail trail, string path, CancellationToken ct = default)

@@ -5,8 +5,14 @@ namespace PayoutVault.Server.Audit;
 /// <summary>The verdict: the first broken record (by seq) and why, or none.</summary>
 public sealed record AuditVerdict(bool Intact, long RecordsChecked, int CheckpointsChecked, long? FirstBrokenSeq, string? Reason)
 {
+    /// <summary>The highest head known from outside the database that the trail was shown to reach, if any was given.</summary>
+    public long? ReachedHead { get; init; }
+
+    public string? HeadSource { get; init; }
+
     public override string ToString() => Intact
         ? $"audit trail intact: {RecordsChecked} records, {CheckpointsChecked} signed checkpoints verified"
+            + (ReachedHead is { } head ? $"; it reaches record {head} with the hash {HeadSource} names" : "")
         : $"audit trail BROKEN at record {FirstBrokenSeq}: {Reason}";
 }
 
@@ -15,7 +21,8 @@ public sealed record AuditVerdict(bool Intact, long RecordsChecked, int Checkpoi
 /// recomputes from the record's own fields, and every checkpoint's Ed25519 signature verifies and matches the
 /// record it names. Editing, deleting, inserting or reordering rows fails at the first affected record; rewriting
 /// the whole chain from some point on fails at the first checkpoint after it; cutting rows off the end fails at the
-/// last checkpoint. Trusted keys, when given, pin which signing keys count (the database's copy could be replaced).
+/// last checkpoint, unless the checkpoints after the cut were deleted too: only a head kept outside the database
+/// shows that (<see cref="AuditHeadCheck"/>). Trusted keys, when given, pin which signing keys count (the database's copy could be replaced).
 /// </summary>
 public static class AuditVerifier
 {
@@ -56,7 +63,7 @@ public static class AuditVerifier
         return new AuditVerdict(true, trail.Records.Count, checkedCount, null, null);
     }
 
-    private static bool SignatureValid(byte[] publicKey, byte[] message, byte[] signature)
+    internal static bool SignatureValid(byte[] publicKey, byte[] message, byte[] signature)
     {
         try
         {

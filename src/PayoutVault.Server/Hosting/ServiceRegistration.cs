@@ -71,6 +71,9 @@ public static class ServiceRegistration
             .ValidateOnStart();
         services.AddOptions<PayoutOptions>().BindConfiguration(PayoutOptions.Section);
         services.AddSingleton<Bank131Gateway>();
+        // Registered before everything that sends, so it is held before the first claim and released after the last.
+        services.AddSingleton<ProcessLease>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProcessLease>());
         services.AddSingleton<PayoutStore>();
         services.AddSingleton<PayoutClaims>();
         services.AddSingleton<PayoutSender>();
@@ -115,7 +118,10 @@ public static class ServiceRegistration
             .ValidateOnStart();
         services.AddSingleton<RpcPermissionMap>();
         services.AddSingleton<AuditLog>();
-        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section);
+        services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section)
+            .Validate(a => a.AnchorFile is not { Length: > 0 } f || Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(f))),
+                "Vault:Audit:AnchorFile names a file in a directory that does not exist")
+            .ValidateOnStart();
         services.AddSingleton<AuditCheckpointer>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditCheckpointer>());
         services.AddOptions<SequencerOptions>().BindConfiguration(SequencerOptions.Section)

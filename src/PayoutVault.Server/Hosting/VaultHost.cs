@@ -56,7 +56,9 @@ public static class VaultHost
             Audit.AuditActions.VaultStarted, master.Id, "ok", null, $"master key check value {master.CheckValue}"), ct);
         if (options.Grpc.AllowInsecure) VaultLog.InsecureListener(logger);
         await app.StartAsync(ct);
-        VaultLog.Started(logger, string.Join(", ", GrpcAddresses(app)), master.Id, master.CheckValue);
+        var addresses = GrpcAddresses(app);
+        VaultLog.Started(logger, addresses.FirstOrDefault() ?? "?", WebhookAddress(app) ?? "(off: payouts not configured)",
+            master.Id, master.CheckValue);
     }
 
     /// <summary>
@@ -107,7 +109,8 @@ public static class VaultHost
     /// Kestrel reports addresses in listen order: gRPC first, then webhooks.</summary>
     public static string? WebhookAddress(WebApplication app) => GrpcAddresses(app).Skip(1).FirstOrDefault();
 
-    /// <summary>The bound addresses, gRPC first (with the real port when 0 was configured).</summary>
+    /// <summary>Every bound address, gRPC first, then the webhook listener when there is one (with the real port when
+    /// 0 was configured).</summary>
     public static IReadOnlyList<string> GrpcAddresses(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
 

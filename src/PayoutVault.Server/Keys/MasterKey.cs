@@ -36,12 +36,15 @@ public sealed class MasterKey : IDisposable
 
     internal static string ComputeCheckValue(ReadOnlySpan<byte> material)
     {
+        // SetKey takes the span directly: assigning Aes.Key needs an array, and that copy of the master key would
+        // outlive this call on the managed heap. The Aes object zeroes its own internal copy when disposed.
         using var aes = Aes.Create();
-        aes.Key = material.ToArray();
+        aes.SetKey(material);
         Span<byte> block = stackalloc byte[16];
         block.Clear();
-        var encrypted = aes.EncryptEcb(block, PaddingMode.None);
-        return Convert.ToHexString(encrypted, 0, 3);
+        Span<byte> encrypted = stackalloc byte[16];
+        aes.EncryptEcb(block, encrypted, PaddingMode.None);
+        return Convert.ToHexString(encrypted[..3]);
     }
 
     internal byte[] Wrap(ReadOnlySpan<byte> keyMaterial, ReadOnlySpan<byte> associatedData) =>

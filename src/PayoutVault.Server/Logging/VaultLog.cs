@@ -6,8 +6,8 @@ namespace PayoutVault.Server.Logging;
 /// </summary>
 public static partial class VaultLog
 {
-    [LoggerMessage(1000, LogLevel.Information, "Vault started: gRPC on {GrpcEndpoint}, master key {MasterKeyId} ({CheckValue})")]
-    public static partial void Started(ILogger logger, string grpcEndpoint, string masterKeyId, string checkValue);
+    [LoggerMessage(1000, LogLevel.Information, "Vault started: gRPC on {GrpcEndpoint}, Bank 131 webhooks on {WebhookEndpoint}, master key {MasterKeyId} ({CheckValue})")]
+    public static partial void Started(ILogger logger, string grpcEndpoint, string webhookEndpoint, string masterKeyId, string checkValue);
 
     [LoggerMessage(1001, LogLevel.Information, "Applied migration {Migration}")]
     public static partial void MigrationApplied(ILogger logger, string migration);
@@ -45,6 +45,15 @@ public static partial class VaultLog
     [LoggerMessage(1206, LogLevel.Error, "Payout {PayoutId} is still unresolved after {Attempts} checks: manual review with Bank 131 needed; it will not be sent again")]
     public static partial void PayoutNeedsReview(ILogger logger, string payoutId, int attempts);
 
+    [LoggerMessage(1210, LogLevel.Warning, "Payout {PayoutId}: Bank 131 answered with session {SessionId}, which another payout already holds; recorded on both, webhooks are matched by the payout id they echo")]
+    public static partial void BankSessionShared(ILogger logger, string payoutId, string sessionId);
+
+    [LoggerMessage(1211, LogLevel.Warning, "Took over {Count} in-flight payouts whose sending process has stopped; they are reconciled now with their own idempotency keys")]
+    public static partial void DeadLeasesReleased(ILogger logger, int count);
+
+    [LoggerMessage(1212, LogLevel.Warning, "The process lease session was lost ({ErrorType}); holding it again")]
+    public static partial void ProcessLeaseLost(ILogger logger, string errorType);
+
     [LoggerMessage(1203, LogLevel.Information, "Reconciling payout {PayoutId} in state {State}")]
     public static partial void Reconciling(ILogger logger, string payoutId, string state);
 
@@ -56,6 +65,12 @@ public static partial class VaultLog
 
     [LoggerMessage(1300, LogLevel.Information, "Webhook {Type} for session {SessionId} stored: payout {PayoutId}, {Outcome}")]
     public static partial void WebhookStored(ILogger logger, string type, string sessionId, string payoutId, string outcome);
+
+    [LoggerMessage(1310, LogLevel.Warning, "Webhook for session {SessionId} names no payout of ours and {Holders} payouts hold that session: not applied to any")]
+    public static partial void WebhookSessionAmbiguous(ILogger logger, string sessionId, int holders);
+
+    [LoggerMessage(1311, LogLevel.Warning, "Webhook names payout {PayoutId}, recorded with session {RecordedSessionId}, under session {SessionId}: applied to the payout it names")]
+    public static partial void WebhookSessionMismatch(ILogger logger, string payoutId, string recordedSessionId, string sessionId);
 
     [LoggerMessage(1301, LogLevel.Information, "Duplicate webhook delivery for session {SessionId} acknowledged")]
     public static partial void WebhookDuplicate(ILogger logger, string sessionId);
@@ -86,6 +101,14 @@ public static partial class VaultLog
 
     [LoggerMessage(1604, LogLevel.Warning, "Audit checkpoint failed: {ErrorType}")]
     public static partial void CheckpointFailed(ILogger logger, string errorType);
+
+    // The log stream is one of the places checkpoint heads are anchored outside the database: a shipped copy of this
+    // line is what `vaultctl audit verify --expect-head {Seq}:{RecordHash}` checks against. Hashes and signature only.
+    [LoggerMessage(1620, LogLevel.Information, "Audit checkpoint anchor: record {Seq} head {RecordHash} signed at {SignedAt} by {KeyId} signature {Signature}")]
+    public static partial void CheckpointAnchor(ILogger logger, long seq, string recordHash, string signedAt, string keyId, string signature);
+
+    [LoggerMessage(1621, LogLevel.Error, "Audit checkpoint at record {Seq} could not be appended to the anchor file: {ErrorType}; the next checkpoint is anchored again")]
+    public static partial void AnchorWriteFailed(ILogger logger, long seq, string errorType);
 
     [LoggerMessage(1700, LogLevel.Information, "This replica is now the log sequencer: it seals the audit chain and the payout event log")]
     public static partial void SequencerLeading(ILogger logger);

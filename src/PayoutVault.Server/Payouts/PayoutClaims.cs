@@ -24,9 +24,12 @@ public sealed class PayoutClaims : IAsyncDisposable
     private readonly AuditLog _audit;
     private readonly GroupCommit<NewPayout, Claimed?> _claims;
 
-    public PayoutClaims(NpgsqlDataSource dataSource, AuditLog audit)
+    private readonly ProcessLease _lease;
+
+    public PayoutClaims(NpgsqlDataSource dataSource, AuditLog audit, ProcessLease lease)
     {
         _dataSource = dataSource;
+        _lease = lease;
         _audit = audit;
         _claims = new(dataSource, ClaimBatchAsync);
     }
@@ -72,12 +75,12 @@ public sealed class PayoutClaims : IAsyncDisposable
         var results = new Claimed?[items.Count];
         await using (var batch = new NpgsqlBatch(conn, tx))
         {
-            foreach (var i in order) batch.BatchCommands.Add(ClaimCommand(items[i]));
+            foreach (var i in order) batch.BatchCommands.Add(ClaimCommand(items[i], _lease.Owner));
             await using var r = await batch.ExecuteReaderAsync(ct);
             foreach (var i in order)
             {
                 if (await r.ReadAsync(ct))
-                    results[i] = new Claimed(PayoutStore.Read(r), r.GetFieldValue<byte[]>(22), r.GetInt32(23));
+                    results[i] = new Claimed(PayoutStore.Read(r), r.GetFieldValue<byte[]>(PayoutStore.ColumnCount), r.GetInt32(PayoutStore.ColumnCount + 1));
                 await r.NextResultAsync(ct);
             }
         }
@@ -105,17 +108,18 @@ public sealed class PayoutClaims : IAsyncDisposable
         return results;
     }
 
-    private static NpgsqlBatchCommand ClaimCommand(NewPayout n)
+    private static NpgsqlBatchCommand ClaimCommand(NewPayout n, long owner)
     {
         var cmd = new NpgsqlBatchCommand($"""
             WITH card AS (
                 SELECT token, bin, last4, brand, pan_ciphertext, data_key_version
-                FROM cards WHERE token = @token AND deleted_at IS NULL FOR SHARE
+                FROM cards WHERE token = @token AND deleted_at IS NULL FOR NO KEY UPDATE
             ), claimed AS (
                 INSERT INTO payouts (payout_id, caller, idempotency_key, request_hash, card_token, bin, last4, brand,
-                                     amount_minor, currency, recipient, metadata, state, send_attempts, next_check_at)
+                                     amount_minor, currency, recipient, metadata, state, send_attempts, next_check_at,
+                                     lease_owner)
                 SELECT @id, @caller, @key, @hash, token, bin, last4, brand, @amount, @currency, @recipient::jsonb,
-                       @metadata::jsonb, 'submitted', 1, @lease
+                       @metadata::jsonb, 'submitted', 1, @lease, @owner
                 FROM card
                 ON CONFLICT (caller, idempotency_key) DO NOTHING
                 RETURNING {PayoutStore.Columns}
@@ -135,6 +139,7 @@ public sealed class PayoutClaims : IAsyncDisposable
         p.AddWithValue("recipient", JsonSerializer.Serialize(n.Request.Recipient));
         p.AddWithValue("metadata", JsonSerializer.Serialize(n.Request.Metadata));
         p.AddWithValue("lease", n.LeaseUntil);
+        p.AddWithValue("owner", owner);
         return cmd;
     }
 

@@ -15,7 +15,8 @@ public sealed partial class PayoutGrpcService(PayoutOperations payouts) : Payout
 
     [RequiresPermission(Permissions.PayoutsRead)]
     public override async Task<Payout> GetPayout(GetPayoutRequest request, ServerCallContext context) =>
-        ToProto(await payouts.GetAsync(request.PayoutId, AuditContext.From(context), AuditActions.PayoutRead, context.CancellationToken));
+        ToProto(await payouts.GetAsync(request.PayoutId, AuditContext.From(context), AuditActions.PayoutRead,
+            OwnerScope.Of(context, Permissions.PayoutsReadAll), context.CancellationToken));
 
     internal static Payout ToProto(PayoutRecord p)
     {

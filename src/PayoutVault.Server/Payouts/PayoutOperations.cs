@@ -2,6 +2,7 @@ using PayoutVault.Contracts.V1;
 using PayoutVault.Server.Audit;
 using PayoutVault.Server.Errors;
 using PayoutVault.Server.Logging;
+using PayoutVault.Server.Security;
 using PayoutVault.Server.Tokens;
 
 namespace PayoutVault.Server.Payouts;
@@ -36,10 +37,18 @@ public sealed class PayoutOperations(
         return await sender.SendClaimedAsync(claimed);
     }
 
-    public async Task<PayoutRecord> GetAsync(string payoutId, AuditContext who, string action, CancellationToken ct)
+    /// <summary>
+    /// A payout within <paramref name="scope"/>. Another caller's payout out of scope takes the same path as a missing
+    /// one (same status, same text, same single read, audited the same way as request.failed), so a caller cannot
+    /// tell which payout ids exist.
+    /// </summary>
+    public async Task<PayoutRecord> GetAsync(string payoutId, AuditContext who, string action, OwnerScope scope,
+        CancellationToken ct)
     {
         ValidatePayoutId(payoutId, "payout_id");
-        var payout = await store.GetAsync(payoutId, ct) ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
+        var payout = await store.GetAsync(payoutId, ct);
+        if (payout is null || !scope.Includes(payout.Caller))
+            throw new NotFoundException($"Payout {payoutId} does not exist.");
         await audit.AppendAsync(who.Entry(action, payoutId, "ok"), ct);
         return payout;
     }

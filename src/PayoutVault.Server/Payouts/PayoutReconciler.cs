@@ -12,7 +12,7 @@ namespace PayoutVault.Server.Payouts;
 /// SKIP LOCKED let every replica run it.
 /// </summary>
 public sealed class PayoutReconciler(
-    PayoutStore store, PayoutSender sender, Bank131Gateway bank, TimeProvider time,
+    PayoutStore store, PayoutSender sender, Bank131Gateway bank, ProcessLease lease, TimeProvider time,
     IOptions<PayoutOptions> options, ILogger<PayoutReconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -21,7 +21,10 @@ public sealed class PayoutReconciler(
         {
             try
             {
-                var due = await store.LeaseDueAsync(16, options.Value.InFlightLease, stoppingToken);
+                // Sends orphaned by a dead process (this one before a restart, or another replica) are due at once.
+                var orphaned = await store.ReleaseDeadLeasesAsync(lease.Owner, stoppingToken);
+                if (orphaned > 0) VaultLog.DeadLeasesReleased(logger, orphaned);
+                var due = await store.LeaseDueAsync(16, options.Value.InFlightLease, lease.Owner, stoppingToken);
                 foreach (var payout in due) await ReconcileAsync(payout, stoppingToken);
                 if (due.Count > 0) continue;
             }

@@ -27,4 +27,6 @@ public sealed record PayoutChange(string EventKind, PayoutState? NewState = null
     public bool CountCheck { get; init; }
     /// <summary>Append an event even when the state does not move (late or duplicate bank news).</summary>
     public bool RecordIfIgnored { get; init; }
+    /// <summary>The process that sends it next (<see cref="ProcessLease.Owner"/>); null: nobody is sending it.</summary>
+    public long? LeaseOwner { get; init; }
 }

@@ -16,8 +16,8 @@ namespace PayoutVault.Server.Payouts;
 /// of one payout is the same request to the bank and can never create a second payout.
 /// </summary>
 public sealed class PayoutSender(
-    PayoutStore store, PayoutClaims claims, CardCrypto crypto, Bank131Gateway bank, TimeProvider time,
-    IOptions<PayoutOptions> options, ILogger<PayoutSender> logger)
+    PayoutStore store, PayoutClaims claims, CardCrypto crypto, Bank131Gateway bank, ProcessLease lease,
+    TimeProvider time, IOptions<PayoutOptions> options, ILogger<PayoutSender> logger)
 {
     private PayoutOptions Options => options.Value;
 
@@ -31,7 +31,7 @@ public sealed class PayoutSender(
     public async Task<PayoutRecord> SendNewAsync(string payoutId, AuditContext who, CancellationToken ct)
     {
         var claimed = await store.ApplyAsync(payoutId, p => p.State == PayoutState.Created
-            ? new PayoutChange("submitted", PayoutState.Submitted) { CountSend = true, NextCheckAt = Now + Options.InFlightLease }
+            ? new PayoutChange("submitted", PayoutState.Submitted) { CountSend = true, NextCheckAt = Now + Options.InFlightLease, LeaseOwner = lease.Owner }
             : null, ct);
         if (claimed is not { Moved: true } c) return claimed?.Payout ?? throw new NotFoundException($"Payout {payoutId} does not exist.");
         return await ResendAsync(c.Payout, who, ct);
@@ -127,6 +127,8 @@ public sealed class PayoutSender(
     private async Task<PayoutRecord> ApplyOrCurrentAsync(PayoutRecord payout, PayoutChange change)
     {
         var applied = await store.ApplyAsync(payout.PayoutId, _ => change, CancellationToken.None);
+        if (applied is { SessionShared: true } && change.BankSessionId is { } session)
+            VaultLog.BankSessionShared(logger, payout.PayoutId, session);
         return applied?.Payout ?? payout;
     }
 

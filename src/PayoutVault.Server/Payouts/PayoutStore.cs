@@ -18,8 +18,11 @@ public sealed class PayoutStore : IAsyncDisposable
         send_attempts, check_attempts, next_check_at, created_at, updated_at
         """;
 
+    /// <summary>How many columns <see cref="Columns"/> names; a query may return more after them.</summary>
+    internal const int ColumnCount = 22;
+
     private readonly NpgsqlDataSource _dataSource;
-    private readonly GroupCommit<(string PayoutId, Func<PayoutRecord, PayoutChange?> Decide), (PayoutRecord Payout, bool Moved)?> _changes;
+    private readonly GroupCommit<(string PayoutId, Func<PayoutRecord, PayoutChange?> Decide), (PayoutRecord Payout, bool Moved, bool SessionShared)?> _changes;
 
     public PayoutStore(NpgsqlDataSource dataSource)
     {
@@ -27,7 +30,7 @@ public sealed class PayoutStore : IAsyncDisposable
         _changes = new(dataSource, async (conn, tx, items, ct) =>
         {
             // Rows are locked in payout id order, so two concurrent groups never wait on each other in a cycle.
-            var results = new (PayoutRecord, bool)?[items.Count];
+            var results = new (PayoutRecord, bool, bool)?[items.Count];
             foreach (var i in Enumerable.Range(0, items.Count).OrderBy(i => items[i].PayoutId, StringComparer.Ordinal))
                 results[i] = await ApplyAsync(conn, tx, items[i].PayoutId, items[i].Decide, ct);
             return results;
@@ -53,12 +56,12 @@ public sealed class PayoutStore : IAsyncDisposable
     }
 
     /// <summary>Applies a change decided from the locked current row; committed (shared with others) before this returns.</summary>
-    public Task<(PayoutRecord Payout, bool Moved)?> ApplyAsync(
+    public Task<(PayoutRecord Payout, bool Moved, bool SessionShared)?> ApplyAsync(
         string payoutId, Func<PayoutRecord, PayoutChange?> decide, CancellationToken ct) =>
         _changes.SubmitAsync((payoutId, decide), ct);
 
     /// <summary>Applies a change inside the caller's transaction (the webhook path dedupes in the same one).</summary>
-    public static async Task<(PayoutRecord Payout, bool Moved)?> ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+    public static async Task<(PayoutRecord Payout, bool Moved, bool SessionShared)?> ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
         string payoutId, Func<PayoutRecord, PayoutChange?> decide, CancellationToken ct)
     {
         PayoutRecord current;
@@ -70,10 +73,10 @@ public sealed class PayoutStore : IAsyncDisposable
             current = found;
         }
         var change = decide(current);
-        if (change is null) return (current, false);
+        if (change is null) return (current, false, false);
         var moved = change.NewState is { } next && PayoutStates.CanMove(current.State, next);
         if (!moved && !change.RecordIfIgnored && !change.CountCheck && !change.CountSend && change.KeepNextCheck)
-            return (current, false);
+            return (current, false, false);
 
         var state = moved ? change.NewState!.Value : current.State;
         // The update and its event travel in one round trip; the event copies the row as the update left it.
@@ -88,9 +91,13 @@ public sealed class PayoutStore : IAsyncDisposable
                 send_attempts = send_attempts + @sends,
                 check_attempts = CASE WHEN @moved THEN 0 ELSE check_attempts + @checks END,
                 next_check_at = CASE WHEN @final THEN NULL WHEN @keep THEN next_check_at ELSE @next END,
+                lease_owner = @owner,
                 updated_at = now()
             WHERE payout_id = @id
-            RETURNING {Columns}
+            RETURNING {Columns},
+                -- The bank's session id is not unique by contract: say when another payout already holds it.
+                @session::text IS NOT NULL AND EXISTS (SELECT 1 FROM payouts o
+                    WHERE o.bank_session_id = @session AND o.payout_id <> @id)
             """);
         var p = update.Parameters;
         p.AddWithValue("id", payoutId);
@@ -105,27 +112,30 @@ public sealed class PayoutStore : IAsyncDisposable
         p.AddWithValue("final", state.IsTerminal());
         p.AddWithValue("keep", change.KeepNextCheck);
         p.AddWithValue("next", (object?)change.NextCheckAt ?? DBNull.Value);
+        p.AddWithValue("owner", NpgsqlTypes.NpgsqlDbType.Bigint, (object?)change.LeaseOwner ?? DBNull.Value);
         batch.BatchCommands.Add(update);
         if (moved || change.RecordIfIgnored)
             batch.BatchCommands.Add(PayoutEventLog.AppendFromPayoutCommand(payoutId, change.EventKind, moved));
         PayoutRecord updated;
+        bool sessionShared;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             await reader.ReadAsync(ct);
             updated = Read(reader);
+            sessionShared = reader.GetBoolean(ColumnCount);
         }
         if (moved) Telemetry.VaultTelemetry.PayoutTransitions.Add(1, Telemetry.VaultTelemetry.Tag("state", state.ToDb()));
-        return (updated, moved);
+        return (updated, moved, sessionShared);
     }
 
     /// <summary>
     /// Leases up to <paramref name="limit"/> unsettled payouts that are due, pushing their next check out by the
     /// lease so another replica skips them meanwhile. SKIP LOCKED keeps replicas from blocking on each other.
     /// </summary>
-    public async Task<IReadOnlyList<PayoutRecord>> LeaseDueAsync(int limit, TimeSpan lease, CancellationToken ct)
+    public async Task<IReadOnlyList<PayoutRecord>> LeaseDueAsync(int limit, TimeSpan lease, long owner, CancellationToken ct)
     {
         await using var cmd = _dataSource.CreateCommand($"""
-            UPDATE payouts SET next_check_at = now() + @lease
+            UPDATE payouts SET next_check_at = now() + @lease, lease_owner = @owner
             WHERE payout_id IN (
                 SELECT payout_id FROM payouts
                 WHERE state IN {PayoutStates.OpenSqlList} AND next_check_at <= now()
@@ -134,10 +144,30 @@ public sealed class PayoutStore : IAsyncDisposable
             """);
         cmd.Parameters.AddWithValue("lease", lease);
         cmd.Parameters.AddWithValue("limit", limit);
+        cmd.Parameters.AddWithValue("owner", owner);
         var list = new List<PayoutRecord>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) list.Add(Read(reader));
         return list;
+    }
+
+    /// <summary>
+    /// Makes due now every open payout leased to a process that no longer holds its <see cref="ProcessLease"/> lock
+    /// (it died or lost its session), so the reconciler takes it over without waiting out the lease.
+    /// </summary>
+    public async Task<int> ReleaseDeadLeasesAsync(long self, CancellationToken ct)
+    {
+        // Session advisory locks on one bigint key show in pg_locks as classid (high half) and objid (low half),
+        // objsubid 1. The set of live owners is read once (a hashed subplan), not once per payout.
+        await using var cmd = _dataSource.CreateCommand($"""
+            UPDATE payouts SET next_check_at = now(), lease_owner = NULL
+            WHERE lease_owner IS NOT NULL AND lease_owner <> @self AND state IN {PayoutStates.OpenSqlList}
+              AND lease_owner NOT IN (
+                  SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l
+                  WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted)
+            """);
+        cmd.Parameters.AddWithValue("self", self);
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task<PayoutRecord?> ReadOneAsync(NpgsqlCommand cmd, CancellationToken ct)

@@ -31,6 +31,9 @@ public static partial class PayoutValidator
         if (string.IsNullOrEmpty(r.IdempotencyKey)) v.Add("idempotency_key", "idempotency_key is required");
         else if (!IdempotencyKeyPattern().IsMatch(r.IdempotencyKey))
             v.Add("idempotency_key", "idempotency_key must be 1-128 characters of A-Z a-z 0-9 . _ : -");
+        // The key is stored in clear, streamed to subscribers, sent to the bank and quoted in errors: never a card number.
+        else if (CardNumberDetector.ContainsCardNumber(r.IdempotencyKey))
+            v.Add("idempotency_key", "idempotency_key must not contain a card number");
 
         if (string.IsNullOrEmpty(r.CardToken)) v.Add("card_token", "card_token is required");
         else if (!TokenFormat.IsValid(r.CardToken)) v.Add("card_token", "card_token must be tok_ followed by 26 base32 characters");
@@ -70,7 +73,7 @@ public static partial class PayoutValidator
         else if (value.Length > MaxNameLength) v.Add(field, $"{field} must be at most {MaxNameLength} characters");
         else if (HasControlOrFormat(value)) v.Add(field, $"{field} must not contain control characters");
         // Names are stored in clear and sent to subscribers' logs and the bank's: never a card number.
-        else if (ContainsCardNumber(value)) v.Add(field, $"{field} must not contain card numbers");
+        else if (CardNumberDetector.ContainsCardNumber(value)) v.Add(field, $"{field} must not contain card numbers");
         else return value.Trim();
         return null;
     }
@@ -82,13 +85,16 @@ public static partial class PayoutValidator
         var bytes = 0;
         foreach (var (key, value) in metadata)
         {
+            // A refused key is never named in the violation: it may be the card number.
             if (!MetadataKeyPattern().IsMatch(key))
                 v.Add("metadata", $"metadata keys must be 1-{MaxMetadataKeyLength} characters of A-Z a-z 0-9 _ . -");
+            else if (CardNumberDetector.ContainsCardNumber(key))
+                v.Add("metadata", "metadata keys must not contain card numbers");
             else if (value.Length > MaxMetadataValueLength)
                 v.Add($"metadata[{key}]", $"metadata values must be at most {MaxMetadataValueLength} characters");
             else if (HasControlOrFormat(value))
                 v.Add($"metadata[{key}]", "metadata values must not contain control characters");
-            else if (ContainsCardNumber(value))
+            else if (CardNumberDetector.ContainsCardNumber(value))
                 v.Add($"metadata[{key}]", "metadata must not contain card numbers");
             bytes += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value);
             result[key] = value;
@@ -105,27 +111,6 @@ public static partial class PayoutValidator
             if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator
                 or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse)
                 return true;
-        }
-        return false;
-    }
-
-    /// <summary>
-    /// Metadata travels in clear to the bank, to subscribers and into the database, so a digit run that could be a
-    /// card number (12-19 digits passing Luhn) is refused rather than stored. Card numbers are often written in
-    /// groups ("4111 1111 1111 1111", "4111-1111-..."), so a single space or dash between digits continues the run.
-    /// </summary>
-    private static bool ContainsCardNumber(string s)
-    {
-        var digits = new StringBuilder();
-        for (var i = 0; i <= s.Length; i++)
-        {
-            if (i < s.Length && char.IsAsciiDigit(s[i])) { digits.Append(s[i]); continue; }
-            if (i < s.Length && digits.Length > 0 && s[i] is ' ' or '-' && i + 1 < s.Length && char.IsAsciiDigit(s[i + 1]))
-                continue;
-            if (digits.Length is >= PanValidator.MinLength and <= PanValidator.MaxLength
-                && PanValidator.PassesLuhn(Encoding.ASCII.GetBytes(digits.ToString())))
-                return true;
-            digits.Clear();
         }
         return false;
     }

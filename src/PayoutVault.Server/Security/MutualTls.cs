@@ -9,9 +9,16 @@ namespace PayoutVault.Server.Security;
 public static class MutualTls
 {
     /// <summary>
+    /// How long a client may take to complete the TLS handshake. Legitimate callers finish in milliseconds; a peer that
+    /// stalls mid-handshake is dropped after this instead of holding a connection slot.
+    /// </summary>
+    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// TLS 1.2/1.3 with the configured server certificate. A client certificate is requested but not required at the
     /// TLS layer, so a call without one reaches the authorizer and gets UNAUTHENTICATED (with an audit record); a
-    /// certificate that does not chain to the configured CA, or is expired, fails the handshake.
+    /// certificate that does not chain to the configured CA, is expired or lacks the clientAuth usage fails the
+    /// handshake with a TLS alert. No step of the handshake reaches the network (see ClientCertificateValidator).
     /// </summary>
     public static void UseMutualTls(this ListenOptions listen, GrpcTlsOptions tls)
     {
@@ -26,6 +33,10 @@ public static class MutualTls
             ClientCertificateMode = ClientCertificateMode.AllowCertificate,
             ClientCertificateValidation = validator.Validate,
             CheckCertificateRevocation = false, // the CRL file above, not endpoints named in certificates
+            HandshakeTimeout = HandshakeTimeout,
+            // The TLS stack builds the client's chain itself before calling the validator; without this policy that
+            // build would use the defaults, which fetch missing issuers from the URL in the caller's certificate.
+            OnAuthenticate = (_, ssl) => ssl.CertificateChainPolicy = validator.ChainPolicy(),
         });
     }
 

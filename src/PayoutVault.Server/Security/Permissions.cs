@@ -9,12 +9,27 @@ public static class Permissions
     public const string PayoutsCreate = "payouts.create";
     public const string PayoutsRead = "payouts.read";
     public const string PayoutsWatch = "payouts.watch";
+    /// <summary>Widens payouts.read from the caller's own payouts to every caller's.</summary>
+    public const string PayoutsReadAll = "payouts.read_all";
+    /// <summary>Widens payouts.watch from the caller's own payouts' events to every caller's.</summary>
+    public const string PayoutsWatchAll = "payouts.watch_all";
     public const string KeysAdmin = "keys.admin";
     public const string ReflectionRead = "reflection.read";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
-        TokensWrite, TokensRead, TokensDelete, PayoutsCreate, PayoutsRead, PayoutsWatch, KeysAdmin, ReflectionRead,
+        TokensWrite, TokensRead, TokensDelete, PayoutsCreate, PayoutsRead, PayoutsWatch, PayoutsReadAll, PayoutsWatchAll,
+        KeysAdmin, ReflectionRead,
+    };
+
+    /// <summary>
+    /// Permissions that open no RPC of their own but widen what another one returns (widening -> widened): alone they
+    /// grant nothing, so a caller holding payouts.read_all without payouts.read still cannot call GetPayout.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Widening = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [PayoutsReadAll] = PayoutsRead,
+        [PayoutsWatchAll] = PayoutsWatch,
     };
 }
 

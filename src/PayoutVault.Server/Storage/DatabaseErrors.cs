@@ -8,6 +8,12 @@ public static class DatabaseErrors
     public static bool IsUniqueViolation(Exception e) =>
         e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
+    /// <summary>
+    /// A deadlock or serialization failure: the transaction was rolled back whole and can run again as it was.
+    /// </summary>
+    public static bool IsConflict(Exception e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
+
     /// <summary>Class 22, data exception (invalid text encoding, untranslatable character, numeric out of range,
     /// ...): the value written was unacceptable, so the request that carried it is at fault, not the database.</summary>
     public static bool IsDataException(Exception e) =>

@@ -67,7 +67,7 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     }
 
     /// <summary>One transaction for the batch. On failure, a single item's caller gets the exception.</summary>
-    private async Task<bool> TryWriteAsync(IReadOnlyList<Pending> batch)
+    private async Task<bool> TryWriteAsync(IReadOnlyList<Pending> batch, int attempt = 1)
     {
         try
         {
@@ -78,6 +78,12 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
             return true;
         }
+        catch (Exception e) when (batch.Count == 1 && attempt < MaxConflictAttempts && DatabaseErrors.IsConflict(e)
+                                  && !_stop.IsCancellationRequested)
+        {
+            // Rolled back whole by a deadlock or serialization failure against another group: run it again.
+            return await TryWriteAsync(batch, attempt + 1);
+        }
         catch (Exception e)
         {
             if (batch.Count == 1 || _stop.IsCancellationRequested)
@@ -85,6 +91,8 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
             return false;
         }
     }
+
+    private const int MaxConflictAttempts = 3;
 
     public async ValueTask DisposeAsync()
     {

@@ -74,15 +74,19 @@ public sealed class PayoutEventLog(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<PayoutEventRecord>> ReadAsync(long after, long upTo, PayoutEventFilter filter,
         int limit, CancellationToken ct)
     {
+        // The owner is the payout's creator: payouts are never deleted (events reference them), so the join always
+        // finds it, and the feed's one read per batch carries it for every subscriber's in-memory filter.
         await using var cmd = dataSource.CreateCommand("""
-            SELECT seq, payout_id, kind, state, state_changed, bank_session_id, error_code, amount_minor, currency,
-                   metadata::text, occurred_at
-            FROM payout_events
-            WHERE seq > @after AND seq <= @upTo
-              AND (cardinality(@ids) = 0 OR payout_id = ANY(@ids))
-              AND (cardinality(@states) = 0 OR state = ANY(@states))
-            ORDER BY seq LIMIT @limit
+            SELECT e.seq, e.payout_id, e.kind, e.state, e.state_changed, e.bank_session_id, e.error_code, e.amount_minor,
+                   e.currency, e.metadata::text, e.occurred_at, p.caller
+            FROM payout_events e JOIN payouts p ON p.payout_id = e.payout_id
+            WHERE e.seq > @after AND e.seq <= @upTo
+              AND (cardinality(@ids) = 0 OR e.payout_id = ANY(@ids))
+              AND (cardinality(@states) = 0 OR e.state = ANY(@states))
+              AND (@owner::text IS NULL OR p.caller = @owner::text)
+            ORDER BY e.seq LIMIT @limit
             """);
+        cmd.Parameters.AddWithValue("owner", (object?)filter.Owner ?? DBNull.Value);
         cmd.Parameters.AddWithValue("after", after);
         cmd.Parameters.AddWithValue("upTo", upTo);
         cmd.Parameters.AddWithValue("ids", filter.PayoutIds.ToArray());
@@ -94,7 +98,7 @@ public sealed class PayoutEventLog(NpgsqlDataSource dataSource)
             list.Add(new PayoutEventRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4),
                 r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetInt64(7),
                 r.GetString(8), JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(9))!,
-                DateTime.SpecifyKind(r.GetDateTime(10), DateTimeKind.Utc)));
+                DateTime.SpecifyKind(r.GetDateTime(10), DateTimeKind.Utc), r.GetString(11)));
         return list;
     }
 }

@@ -16,9 +16,13 @@ public sealed partial class PayoutGrpcService
     public override async Task WatchPayouts(WatchPayoutsRequest request, IServerStreamWriter<PayoutEvent> stream,
         ServerCallContext context)
     {
-        var filter = ValidateWatch(request);
+        // Without payouts.watch_all a subscriber sees only its own payouts' events; others' are skipped over silently
+        // (the cursor still advances past them), so resuming from any cursor received stays gap-free for what it sees.
+        var scope = OwnerScope.Of(context, Permissions.PayoutsWatchAll);
+        var filter = ValidateWatch(request) with { Owner = scope.Owner };
         await context.GetHttpContext().RequestServices.GetRequiredService<AuditLog>().AppendAsync(
-            AuditContext.From(context).Entry(AuditActions.PayoutWatch, null, "subscribed", $"from {request.FromCursor}"),
+            AuditContext.From(context).Entry(AuditActions.PayoutWatch, null, "subscribed",
+                scope.Owner is null ? $"from {request.FromCursor}, every caller" : $"from {request.FromCursor}"),
             context.CancellationToken);
         var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
         using var ct = Stopping(context);
@@ -30,9 +34,11 @@ public sealed partial class PayoutGrpcService
         ServerCallContext context)
     {
         // INVALID_ARGUMENT / NOT_FOUND first; audited as a watch of that payout.
-        await payouts.GetAsync(request.PayoutId, AuditContext.From(context), AuditActions.PayoutWatch, context.CancellationToken);
+        // Another caller's payout is NOT_FOUND without payouts.watch_all, exactly like a missing one.
+        var scope = OwnerScope.Of(context, Permissions.PayoutsWatchAll);
+        await payouts.GetAsync(request.PayoutId, AuditContext.From(context), AuditActions.PayoutWatch, scope, context.CancellationToken);
         var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
-        var filter = new PayoutEventFilter(new HashSet<string> { request.PayoutId }, new HashSet<string>());
+        var filter = new PayoutEventFilter(new HashSet<string> { request.PayoutId }, new HashSet<string>()) { Owner = scope.Owner };
         using var ct = Stopping(context);
         await RunAsync(subscription, 0, filter, stream, stopAtTerminal: true, ct.Token, ApplicationStopping(context));
     }

@@ -38,7 +38,15 @@ public sealed class PanDigits : IDisposable
 
     public int Length => _buffer.Length;
 
-    public string Bin => System.Text.Encoding.ASCII.GetString(_buffer, 0, 6);
+    /// <summary>Shortest card number whose first six digits may be shown or stored beside the last four.</summary>
+    public const int MinLengthForBin = 15;
+
+    /// <summary>
+    /// The first six digits for display and storage, or "" for a card number under 15 digits: there, BIN and last 4
+    /// together leave too few unknown digits (a 12-digit number would have two, one fixed by Luhn), so only the last
+    /// 4 are ever shown (PCI DSS 3.4.1 display rule; compliance/tokenization-design.md).
+    /// </summary>
+    public string Bin => _buffer.Length >= MinLengthForBin ? System.Text.Encoding.ASCII.GetString(_buffer, 0, 6) : "";
 
     public string Last4 => System.Text.Encoding.ASCII.GetString(_buffer, _buffer.Length - 4, 4);
 

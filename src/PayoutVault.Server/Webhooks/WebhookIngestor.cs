@@ -117,18 +117,34 @@ public sealed class WebhookIngestor : IAsyncDisposable
         return id is long l ? l : null;
     }
 
-    private static async Task<string?> FindPayoutAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+    /// <summary>
+    /// The payout a webhook is about: the vault payout id the bank echoes in metadata comes first (it is ours and
+    /// unique); the bank's session id only when no such payout exists, and only when exactly one payout holds it.
+    /// </summary>
+    private async Task<string?> FindPayoutAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
         string? sessionId, string? payoutIdFromMetadata, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""
-            SELECT payout_id FROM payouts
-            WHERE (@session::text IS NOT NULL AND bank_session_id = @session) OR payout_id = @fromMetadata
-            ORDER BY (bank_session_id = @session) DESC NULLS LAST LIMIT 1
+            SELECT payout_id, payout_id = @fromMetadata, bank_session_id FROM payouts
+            WHERE payout_id = @fromMetadata OR (@session::text IS NOT NULL AND bank_session_id = @session)
+            ORDER BY 2 DESC LIMIT 3
             """, conn, tx);
         cmd.Parameters.AddWithValue("session", (object?)sessionId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("fromMetadata",
             PayoutOperations.IsValidPayoutId(payoutIdFromMetadata) ? payoutIdFromMetadata! : "");
-        return await cmd.ExecuteScalarAsync(ct) as string;
+        var found = new List<(string Id, bool Named, string? Session)>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                found.Add((reader.GetString(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        if (found.Count > 0 && found[0].Named)
+        {
+            if (sessionId is not null && found[0].Session is { } recorded && recorded != sessionId)
+                VaultLog.WebhookSessionMismatch(_logger, found[0].Id, recorded, sessionId);
+            return found[0].Id;
+        }
+        if (found.Count == 1) return found[0].Id;
+        if (found.Count > 1) VaultLog.WebhookSessionAmbiguous(_logger, sessionId ?? "", found.Count);
+        return null;
     }
 
     private static async Task SetOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long id, string? payoutId,

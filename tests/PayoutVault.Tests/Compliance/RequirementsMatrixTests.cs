@@ -116,6 +116,13 @@ public sealed partial class RequirementsMatrixTests
         Assert.True(missing.Count == 0, "permissions not described in access-control.md: " + string.Join(", ", missing));
     }
 
+    [Fact]
+    public void AccessControl_WideningTable_EqualsPermissionsWidening()
+    {
+        var documented = MarkdownTable(Repo.Read("compliance/access-control.md"), "widening-permissions");
+        Assert.Equal(Permissions.Widening.OrderBy(e => e.Key, StringComparer.Ordinal), documented.OrderBy(e => e.Key, StringComparer.Ordinal));
+    }
+
     // ---------------------------------------------------------------- logging-and-audit.md
 
     [Fact]

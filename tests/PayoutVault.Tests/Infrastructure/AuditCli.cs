@@ -28,7 +28,7 @@ public static partial class AuditCli
     public static Task<Result> ExportAsync(string connectionString, string outFile) =>
         RunAsync(["audit", "export", "--pg", connectionString, "--out", outFile]);
 
-    public static async Task<Result> RunAsync(IReadOnlyList<string> args)
+    public static async Task<Result> RunAsync(IReadOnlyList<string> args, TimeSpan? timeLimit = null)
     {
         var tool = Path.Combine(AppContext.BaseDirectory, "vaultctl.dll");
         Assert.True(File.Exists(tool), "vaultctl.dll is not in the test output");
@@ -46,7 +46,7 @@ public static partial class AuditCli
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start vaultctl");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(timeLimit ?? TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return new Result(process.ExitCode, (await stdout) + (await stderr));
     }

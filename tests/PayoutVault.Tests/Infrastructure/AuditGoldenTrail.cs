@@ -15,6 +15,13 @@ namespace PayoutVault.Tests.Infrastructure;
 public sealed class AuditGoldenTrail : IAsyncLifetime
 {
     private TestDatabase? _golden;
+    private readonly TempDirectory _folder = new("pv-anchors-");
+
+    /// <summary>The vault's anchor file (Vault:Audit:AnchorFile): one line per checkpoint it signed.</summary>
+    public string AnchorFile => _folder.File("audit-anchors.jsonl");
+
+    /// <summary>The checkpoint anchor lines the vault wrote to its log stream, as their structured values.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string?>> AnchorLogLines { get; private set; } = [];
 
     /// <summary>The Ed25519 public key (hex) the vault signed checkpoints with, for --trusted-key.</summary>
     public string VaultPublicKeyHex { get; private set; } = "";
@@ -31,7 +38,9 @@ public sealed class AuditGoldenTrail : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _golden = await TestDatabase.CreateAsync();
-        await using (var v = await CertVault.StartAsync(payouts: true, database: _golden))
+        var settings = new Dictionary<string, string> { ["Vault:Audit:AnchorFile"] = AnchorFile };
+        CertVault? vault = null;
+        await using (var v = vault = await CertVault.StartAsync(payouts: true, database: _golden, settings: settings))
         {
             var token = (await v.Tokens("card-collector").TokenizeAsync(TestCards.Visa)).Card.Token;
             var other = (await v.Tokens("card-collector").TokenizeAsync(TestCards.Mastercard)).Card.Token;
@@ -53,6 +62,9 @@ public sealed class AuditGoldenTrail : IAsyncLifetime
             await checkpointer.SignIfDueAsync(force: true, CancellationToken.None);
             VaultPublicKeyHex = Convert.ToHexString(checkpointer.PublicKeyBytes);
         }
+        AnchorLogLines = vault!.Vault.Logs.Entries.Where(e => e.EventId.Id == 1620)
+            .Select(e => (IReadOnlyDictionary<string, string?>)e.Properties.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal))
+            .ToList();
         NpgsqlConnection.ClearPool(new NpgsqlConnection(_golden.ConnectionString));
         var unpooled = Unpooled(_golden.ConnectionString);
         Rows = await AuditRows.ReadAsync(unpooled);
@@ -96,6 +108,7 @@ public sealed class AuditGoldenTrail : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (_golden is not null) await _golden.DisposeAsync();
+        _folder.Dispose();
     }
 
     public static string Unpooled(string connectionString) =>

@@ -40,11 +40,27 @@ public sealed class CertAuthority : IDisposable
         DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, IReadOnlyList<string>? ekus = null) =>
         Issue(commonName, dnsNames ?? (commonName is null ? [] : [commonName]), [], ekus ?? [ClientAuthOid], notBefore, notAfter);
 
+    /// <summary>
+    /// A client certificate (EKU clientAuth) that names <paramref name="url"/> everywhere a certificate can point a
+    /// verifier at the network: AIA caIssuers (where to fetch a missing issuer), AIA OCSP, and a CRL distribution
+    /// point. A verifier that follows any of them connects to that URL.
+    /// </summary>
+    public X509Certificate2 IssueClientPointingAt(string commonName, Uri url) =>
+        Issue(commonName, [commonName], [], [ClientAuthOid], networkPointers: url);
+
     public X509Certificate2 Issue(string? commonName, IReadOnlyList<string> dnsNames, IReadOnlyList<IPAddress> ips,
-        IReadOnlyList<string> ekus, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
+        IReadOnlyList<string> ekus, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null,
+        Uri? networkPointers = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = LeafRequest(commonName, dnsNames, ips, ekus, key);
+        if (networkPointers is not null)
+        {
+            var url = networkPointers.AbsoluteUri;
+            request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(
+                ocspUris: [url + "ocsp"], caIssuersUris: [url + "ca.crt"]));
+            request.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([url + "ca.crl"]));
+        }
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
         var now = DateTimeOffset.UtcNow;

@@ -21,7 +21,8 @@ public sealed class CertVault : IAsyncDisposable
     {
         ["card-collector"] = [Permissions.TokensWrite, Permissions.TokensRead, Permissions.TokensDelete],
         ["payout-service"] = [Permissions.PayoutsCreate, Permissions.PayoutsRead, Permissions.PayoutsWatch, Permissions.TokensRead],
-        ["auditor"] = [Permissions.PayoutsRead, Permissions.TokensRead],
+        // Audit and dashboards read every caller's payouts; a payout service reads only its own.
+        ["auditor"] = [Permissions.PayoutsRead, Permissions.PayoutsReadAll, Permissions.TokensRead],
         ["key-admin"] = [Permissions.KeysAdmin],
     };
 
@@ -143,16 +144,10 @@ public sealed class CertVault : IAsyncDisposable
                 && CertAuthority.ChainsTo(certificate as X509Certificate2
                     ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), trustedCa),
         };
+        // Offline: the client must not fetch issuers named in its own certificate either, or a test that counts
+        // connections to such a URL would count the client's.
         if (clientCertificate is not null)
-        {
-            if (extraChain is { Count: > 0 })
-                ssl.ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, extraChain, offline: true);
-            else
-            {
-                ssl.ClientCertificates = new X509CertificateCollection { clientCertificate };
-                ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
-            }
-        }
+            ssl.ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, extraChain ?? [], offline: true);
         var handler = new SocketsHttpHandler
         {
             SslOptions = ssl,

@@ -34,6 +34,13 @@ public sealed record LogEntry(
 /// </summary>
 public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
 {
+    /// <summary>
+    /// PAYOUTVAULT_TEST_ECHO_LOGS=Warning (any LogLevel name) also writes captured lines at or above that level to
+    /// stderr, for diagnosing a failing test by hand; unset in CI.
+    /// </summary>
+    private static readonly LogLevel? EchoLevel =
+        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("PAYOUTVAULT_TEST_ECHO_LOGS"), out var level) ? level : null;
+
     private readonly ConcurrentQueue<LogEntry> _entries = new();
     private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
 
@@ -86,8 +93,10 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
                 else list.Add(Render(scope) ?? "");
             }, scopes);
 
-            owner._entries.Enqueue(new LogEntry(DateTimeOffset.UtcNow, category, logLevel, eventId,
-                formatter(state, exception), properties, scopes, exception?.ToString()));
+            var entry = new LogEntry(DateTimeOffset.UtcNow, category, logLevel, eventId,
+                formatter(state, exception), properties, scopes, exception?.ToString());
+            owner._entries.Enqueue(entry);
+            if (EchoLevel is { } echo && logLevel >= echo) Console.Error.WriteLine(entry.ToText(includeTraceIds: false));
         }
     }
 }

@@ -31,6 +31,9 @@ public sealed class PayoutCaptureBank : IAsyncDisposable
 
     public IReadOnlyList<CapturedBankRequest> Requests => [.. _requests];
 
+    /// <summary>When set, every answer names this session id: a bank that repeats a session id across payouts.</summary>
+    public string? FixedSessionId { get; set; }
+
     public static async Task<PayoutCaptureBank> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--urls=http://127.0.0.1:0"] });
@@ -71,7 +74,7 @@ public sealed class PayoutCaptureBank : IAsyncDisposable
 
         var id = Interlocked.Add(ref _nextId, 2);
         var answer = Bank131Json.SessionResponse(new Bank131SessionSnapshot(
-            "ps_" + id, "in_progress", "po_" + (id + 1), "in_progress", amount, currency, metadata, CardLast4: "4242"));
+            FixedSessionId ?? "ps_" + id, "in_progress", "po_" + (id + 1), "in_progress", amount, currency, metadata, CardLast4: "4242"));
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(answer);

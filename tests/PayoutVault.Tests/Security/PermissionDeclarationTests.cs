@@ -48,11 +48,20 @@ public sealed class PermissionDeclarationTests(VaultServerFixture fx) : IClassFi
     }
 
     [Fact]
-    public void EveryPermission_IsUsedByAtLeastOneRpc()
+    public void EveryPermission_IsUsedByAtLeastOneRpc_OrWidensOneThatIs()
     {
         var map = new RpcPermissionMap();
         var used = map.Entries.Values.ToHashSet(StringComparer.Ordinal);
-        Assert.All(Permissions.All, p => Assert.Contains(p, used));
+        Assert.All(Permissions.All.Where(p => !Permissions.Widening.ContainsKey(p)), p => Assert.Contains(p, used));
+        Assert.All(Permissions.Widening, w =>
+        {
+            Assert.Contains(w.Key, Permissions.All);
+            Assert.Contains(w.Value, used);
+            // A widening permission never opens an RPC by itself.
+            Assert.DoesNotContain(w.Key, used);
+        });
+        Assert.Equal(Permissions.PayoutsRead, Permissions.Widening[Permissions.PayoutsReadAll]);
+        Assert.Equal(Permissions.PayoutsWatch, Permissions.Widening[Permissions.PayoutsWatchAll]);
     }
 
     [Fact]
