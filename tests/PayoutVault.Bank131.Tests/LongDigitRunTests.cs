@@ -44,6 +44,14 @@ public sealed class LongDigitRunTests
         Assert.Equal("a [masked] b [masked] c 12", LongDigitRun.Mask("a 4111111111111111 b 5555-5555-5555-4444 c 12"));
     }
 
+    [Fact]
+    public void What_the_shared_card_number_detector_finds_counts_too()
+    {
+        const string colons = "4242:4242:4242:4242"; // ':' is not one of this detector's separators
+        Assert.True(LongDigitRun.Contains(colons));
+        Assert.Equal(LongDigitRun.MaskText, LongDigitRun.Mask("card " + colons));
+    }
+
     [Theory]
     [InlineData("a\0b", false)]
     [InlineData("a\u001bb", false)]
