@@ -57,6 +57,7 @@ public static class ServiceRegistration
         services.AddSingleton<TokenizeWriter>();
         services.AddSingleton<TokenVault>();
         services.AddSingleton<TokenDeleter>();
+        services.AddSingleton<TokenHistoryVisibility>();
         return services;
     }
 
