@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Server.Audit;
@@ -57,6 +58,7 @@ public static class ServiceRegistration
         services.AddSingleton<TokenizeWriter>();
         services.AddSingleton<TokenVault>();
         services.AddSingleton<TokenDeleter>();
+        services.AddSingleton<TokenHistoryVisibility>();
         return services;
     }
 
@@ -143,6 +145,9 @@ public static class ServiceRegistration
         });
         services.AddGrpcHealthChecks().AddCheck<KeysLoadedHealthCheck>("keys");
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) services.AddGrpcReflection();
+        // Last, after everything that calls AddGrpc: malformed protobuf becomes INVALID_ARGUMENT, audited.
+        services.RemoveAll(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>));
+        services.AddSingleton(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(GuardedServiceMethodProvider<>));
         return services;
     }
 
