@@ -25,9 +25,8 @@ public static class Permissions
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
-<<<<<<< HEAD
         TokensWrite, TokensRead, TokensDelete, PayoutsCreate, PayoutsRead, PayoutsWatch, PayoutsReadAll, PayoutsWatchAll,
-        KeysAdmin, ReflectionRead,
+        KeysAdmin, ReflectionRead, TokensOutcome,
     };
 
     /// <summary>
@@ -38,10 +37,6 @@ public static class Permissions
     {
         [PayoutsReadAll] = PayoutsRead,
         [PayoutsWatchAll] = PayoutsWatch,
-=======
-        TokensWrite, TokensRead, TokensDelete, PayoutsCreate, PayoutsRead, PayoutsWatch, KeysAdmin, ReflectionRead,
-        TokensOutcome,
->>>>>>> boundary
     };
 
     /// <summary>Permissions that widen what an RPC answers rather than admit to one; no RPC declares them.</summary>
