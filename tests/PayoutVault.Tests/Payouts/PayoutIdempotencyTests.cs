@@ -74,7 +74,9 @@ public sealed class PayoutIdempotencyTests(PayoutEnvironmentFixture fixture) : I
         }
         var ex = await RpcErrors.ExpectAsync(StatusCode.AlreadyExists, () => Env.Payouts.CreatePayoutAsync(other).ResponseAsync);
 
-        Assert.Contains(request.IdempotencyKey, ex.Status.Detail, StringComparison.Ordinal);
+        // The existing payout is named; the key is not quoted (caller free text, and the message reaches logs).
+        Assert.Contains(first.PayoutId, ex.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(request.IdempotencyKey, ex.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(1, await RowsForKeyAsync(request.IdempotencyKey));
         Assert.Equal(received, (await Env.Sandbox.InitPayoutRequestsAsync()).Count);
         var stored = await Env.Payouts.GetPayoutAsync(new GetPayoutRequest { PayoutId = first.PayoutId });
