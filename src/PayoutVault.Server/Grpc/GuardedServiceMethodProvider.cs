@@ -8,11 +8,13 @@ namespace PayoutVault.Server.Grpc;
 /// Binds gRPC services the way the framework's default provider does (through the generated <c>BindService</c>),
 /// except that each unary and server-streaming request is parsed by a deserializer that turns bytes which are not
 /// a valid message of the request type (a truncated varint, a length past the end, wire type 6 or 7, an
-/// unterminated group, field number 0, invalid UTF-8 in a string) into a null request instead of an exception.
+/// unterminated group, field number 0, invalid UTF-8 in a string) into an empty request marked as malformed
+/// (<see cref="MalformedRequests"/>) instead of an exception.
 /// </summary>
 /// <remarks>
 /// The framework parses the request before any interceptor runs and answers a parse exception with UNKNOWN
-/// ("Exception was thrown by handler"), without an audit record. With a null request the call goes through the
+/// ("Exception was thrown by handler"), without an audit record; a null result would read as "no message yet" and
+/// end in INTERNAL "Incomplete message". With a marked request the call goes through the
 /// interceptors as usual: the caller is authorized first (an unauthorized caller is PERMISSION_DENIED whatever it
 /// sent), then <see cref="MalformedRequestInterceptor"/> refuses it as INVALID_ARGUMENT, which the error mapper
 /// audits as <c>request.failed</c>. Client- and bidirectional-streaming requests (only gRPC reflection has them)
@@ -71,7 +73,7 @@ public sealed class GuardedServiceMethodProvider<TService> : IServiceMethodProvi
                 {
                     // InvalidProtocolBufferException for broken encodings; DecoderFallbackException (an
                     // ArgumentException) for invalid UTF-8 in a string field. Never logged: the bytes are the caller's.
-                    return null!;
+                    return MalformedRequests.Mark<TRequest>();
                 }
             });
             return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, marshaller, method.ResponseMarshaller);

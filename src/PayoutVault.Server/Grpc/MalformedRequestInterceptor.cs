@@ -6,7 +6,7 @@ namespace PayoutVault.Server.Grpc;
 
 /// <summary>
 /// Innermost interceptor: a request that <see cref="GuardedServiceMethodProvider{TService}"/> could not parse
-/// arrives as null, after the caller was authorized, and is refused here as INVALID_ARGUMENT before any handler
+/// arrives marked (<see cref="MalformedRequests"/>), after the caller was authorized, and is refused here as INVALID_ARGUMENT before any handler
 /// sees it. The error mapper outside audits it as <c>request.failed</c>.
 /// </summary>
 public sealed class MalformedRequestInterceptor : Interceptor
@@ -30,7 +30,7 @@ public sealed class MalformedRequestInterceptor : Interceptor
 
     private static void ThrowIfMalformed<TRequest>(TRequest request)
     {
-        if (request is null)
+        if (MalformedRequests.IsMalformed(request))
             Violations.Throw(Field, "the request is not a valid protobuf encoding of its message type");
     }
 }
