@@ -7,7 +7,8 @@ namespace PayoutVault.Bank131;
 /// Finds what could be a card number hidden in a value the bank sends: twelve or more decimal digits (any script's,
 /// fullwidth included) once separators between them are removed (spaces of any kind, dashes, dots, slashes,
 /// underscores, zero-width spaces, in any number). Stricter than a Luhn check on purpose: a field from the bank has no business
-/// holding a number that long, so nothing is lost by refusing or masking it.
+/// holding a number that long, so nothing is lost by refusing or masking it. Whatever
+/// <see cref="CardNumberDetector"/> (the rule for callers' free text, with its wider separators) finds counts too.
 /// </summary>
 public static class LongDigitRun
 {
@@ -16,13 +17,26 @@ public static class LongDigitRun
 
     public const string MaskText = "[masked]";
 
-    public static bool Contains(string? text) => text is not null && FindRun(text, 0) is not null;
+    public static bool Contains(string? text) =>
+        text is not null && (FindRun(text, 0) is not null || CardNumberDetector.ContainsCardNumber(text));
 
     /// <summary>The text with every long digit run (separators inside it included) replaced by
-    /// <see cref="MaskText"/>.</summary>
+    /// <see cref="MaskText"/>; if <see cref="CardNumberDetector"/> still finds a card number in what is left (digits
+    /// joined by other punctuation), the whole text becomes the mask.</summary>
     public static string? Mask(string? text)
     {
-        if (text is null || FindRun(text, 0) is null)
+        if (text is null)
+        {
+            return null;
+        }
+
+        var masked = MaskRuns(text);
+        return CardNumberDetector.ContainsCardNumber(masked) ? MaskText : masked;
+    }
+
+    private static string MaskRuns(string text)
+    {
+        if (FindRun(text, 0) is null)
         {
             return text;
         }

@@ -23,6 +23,7 @@ public static class BenchCommand
         var payouts = new PayoutService.PayoutServiceClient(channel);
         var report = new BenchReport();
         var c = s.Concurrency;
+        var started = DateTime.UtcNow;
         Console.WriteLine($"phases: {string.Join(',', BenchSettings.AllPhases.Where(s.Runs))}; {c} callers, "
             + $"{s.Timing.Duration.TotalSeconds:F0} s per phase after {s.Timing.Warmup.TotalSeconds:F0} s warm-up");
 
@@ -84,6 +85,7 @@ public static class BenchCommand
         }
 
         report.TokensStored = await CountCardsAsync(s.ConnectionString);
+        report.Sealing = await SealingLag.ReadAsync(s.ConnectionString, started);
         report.Print(s);
         return 0;
     }

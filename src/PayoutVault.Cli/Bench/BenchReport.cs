@@ -21,6 +21,7 @@ internal sealed class BenchReport
     public FanOutResult? FanOut { get; set; }
     public string TokensLoaded { get; set; } = "no tokens preloaded";
     public long? TokensStored { get; set; }
+    public SealingLag? Sealing { get; set; }
 
     public void Add(PhaseResult row) => _rows.Add(row);
 
@@ -48,6 +49,11 @@ internal sealed class BenchReport
         }
         Console.WriteLine($"tokens: {TokensLoaded}; {(TokensStored is { } n ? n.ToString(CultureInfo.InvariantCulture) : "unknown")} stored in the vault at the end");
 
+        Console.WriteLine(Sealing is { } z
+            ? $"audit sealing (record built -> sealed into the chain): {z.Sealed} records, p50 {z.P50Ms:F1} ms, "
+              + $"p99 {z.P99Ms:F1} ms, max {z.MaxMs:F1} ms; {z.Unsealed} not yet sealed when read"
+            : "audit sealing: not measured");
+
         Console.WriteLine();
         Console.WriteLine("ratios and targets (same run)                      value        target  result");
         Ratio($"CreatePayout ({settings.Concurrency}) / RSA-2048 sign, 1 core", Payouts?.Create, Rsa, 0.2);
@@ -60,6 +66,7 @@ internal sealed class BenchReport
         AtMost("Webhooks p99 ms", Webhooks?.P99Ms, 50);
         AtMost("fan-out delivery p99 ms", FanOut?.Delivery.P99Ms, 100);
         AtMost("fan-out events missing", FanOut?.Missing, 0);
+        AtMost("audit commit -> sealed p99 ms", Sealing?.P99Ms, 1000);
         AtMost($"vault RSS MB ({FanOut?.Subscribers ?? 0} subs, {TokensStored ?? 0} tokens)", FanOut?.MaxRssKb / 1024.0, 300);
         if (FanOut?.MaxRssKb is not null && ((TokensStored ?? 0) < 1_000_000 || FanOut.Subscribers < 1000))
             Console.WriteLine("  (the RSS target is for 1,000 subscribers and 1,000,000 stored tokens: see --load-tokens)");

@@ -22,7 +22,8 @@ public sealed record AuditVerdict(bool Intact, long RecordsChecked, int Checkpoi
 /// record it names. Editing, deleting, inserting or reordering rows fails at the first affected record; rewriting
 /// the whole chain from some point on fails at the first checkpoint after it; cutting rows off the end fails at the
 /// last checkpoint, unless the checkpoints after the cut were deleted too: only a head kept outside the database
-/// shows that (<see cref="AuditHeadCheck"/>). Trusted keys, when given, pin which signing keys count (the database's copy could be replaced).
+/// shows that (<see cref="AuditHeadCheck"/>). Trusted keys, when given, pin which signing keys count (the database's
+/// copy could be replaced).
 /// </summary>
 public static class AuditVerifier
 {

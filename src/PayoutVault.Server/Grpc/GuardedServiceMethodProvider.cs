@@ -1,99 +1,93 @@
 using System.Reflection;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
+using Microsoft.AspNetCore.Routing;
 
 namespace PayoutVault.Server.Grpc;
 
 /// <summary>
-/// Binds gRPC services the way the framework's default provider does (through the generated <c>BindService</c>),
-/// except that each unary and server-streaming request is parsed by a deserializer that turns bytes which are not
-/// a valid message of the request type (a truncated varint, a length past the end, wire type 6 or 7, an
-/// unterminated group, field number 0, invalid UTF-8 in a string) into an empty request marked as malformed
-/// (<see cref="MalformedRequests"/>) instead of an exception.
+/// Binds every gRPC service as Grpc.AspNetCore's own binder does (through the generated BindService method), but
+/// with request marshallers guarded by <see cref="MalformedRequests"/>. Registered in place of the default provider.
 /// </summary>
-/// <remarks>
-/// The framework parses the request before any interceptor runs and answers a parse exception with UNKNOWN
-/// ("Exception was thrown by handler"), without an audit record; a null result would read as "no message yet" and
-/// end in INTERNAL "Incomplete message". With a marked request the call goes through the
-/// interceptors as usual: the caller is authorized first (an unauthorized caller is PERMISSION_DENIED whatever it
-/// sent), then <see cref="MalformedRequestInterceptor"/> refuses it as INVALID_ARGUMENT, which the error mapper
-/// audits as <c>request.failed</c>. Client- and bidirectional-streaming requests (only gRPC reflection has them)
-/// are read inside the handler, where <see cref="ErrorMappingInterceptor"/> sees a parse failure directly.
-/// </remarks>
-public sealed class GuardedServiceMethodProvider<TService> : IServiceMethodProvider<TService> where TService : class
+internal sealed class GuardedServiceMethodProvider<TService> : IServiceMethodProvider<TService> where TService : class
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context)
     {
-        var bind = typeof(TService).GetCustomAttribute<BindServiceMethodAttribute>(inherit: true);
-        var bindMethod = bind?.BindType.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m =>
-            m.Name == bind.BindMethodName && m.GetParameters() is { Length: 2 } p && p[0].ParameterType == typeof(ServiceBinderBase));
-        // Not a generated service (nothing to bind): the framework's other providers, if any, handle it.
-        bindMethod?.Invoke(null, [new Binder(context), null]);
+        for (var type = typeof(TService); type is not null; type = type.BaseType)
+        {
+            if (type.GetCustomAttribute<BindServiceMethodAttribute>(inherit: false) is not { } attribute) continue;
+            var bind = attribute.BindType.GetMethods(BindingFlags.Public | BindingFlags.Static).Single(m =>
+                m.Name == attribute.BindMethodName && m.GetParameters() is [{ } first, _]
+                && first.ParameterType == typeof(ServiceBinderBase));
+            bind.Invoke(null, [new Binder(context, bind.GetParameters()[1].ParameterType), null]);
+            return;
+        }
     }
 
-    /// <summary>Receives each method from the generated BindService (with a null handler) and adds it.</summary>
-    private sealed class Binder(ServiceMethodProviderContext<TService> context) : ServiceBinderBase
+    private sealed class Binder(ServiceMethodProviderContext<TService> context, Type serviceBase) : ServiceBinderBase
     {
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method,
-            UnaryServerMethod<TRequest, TResponse>? handler) =>
-            context.AddUnaryMethod(Guarded(method), Metadata(method.Name),
-                Invoker<UnaryServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(TRequest), typeof(ServerCallContext)));
-
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method,
-            ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
-            context.AddServerStreamingMethod(Guarded(method), Metadata(method.Name),
-                Invoker<ServerStreamingServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(TRequest),
-                    typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)));
-
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method,
-            ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
-            context.AddClientStreamingMethod(method, Metadata(method.Name),
-                Invoker<ClientStreamingServerMethod<TService, TRequest, TResponse>>(method.Name,
-                    typeof(IAsyncStreamReader<TRequest>), typeof(ServerCallContext)));
-
-        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method,
-            DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
-            context.AddDuplexStreamingMethod(method, Metadata(method.Name),
-                Invoker<DuplexStreamingServerMethod<TService, TRequest, TResponse>>(method.Name,
-                    typeof(IAsyncStreamReader<TRequest>), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext)));
-
-        /// <summary>The same method with a request deserializer that yields null for bytes it cannot parse.</summary>
-        private static Method<TRequest, TResponse> Guarded<TRequest, TResponse>(Method<TRequest, TResponse> method)
-            where TRequest : class where TResponse : class
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? _)
         {
-            var parse = method.RequestMarshaller.ContextualDeserializer;
-            var marshaller = new Marshaller<TRequest>(method.RequestMarshaller.ContextualSerializer, c =>
+            var (handler, metadata) = Find<UnaryServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(TRequest), typeof(ServerCallContext));
+            context.AddUnaryMethod(Guarded(method, streamed: false), metadata, (service, request, call) =>
             {
-                try
-                {
-                    return parse(c);
-                }
-                catch (Exception e) when (e is Google.Protobuf.InvalidProtocolBufferException or ArgumentException
-                                              or InvalidOperationException)
-                {
-                    // InvalidProtocolBufferException for broken encodings; DecoderFallbackException (an
-                    // ArgumentException) for invalid UTF-8 in a string field. Never logged: the bytes are the caller's.
-                    return MalformedRequests.Mark<TRequest>();
-                }
+                MalformedRequests.ThrowIfMalformed(request);
+                return handler(service, request, call);
             });
-            return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, marshaller, method.ResponseMarshaller);
         }
 
-        /// <summary>An open-instance delegate to the service's override of the RPC.</summary>
-        private static TDelegate Invoker<TDelegate>(string name, params Type[] parameters) where TDelegate : Delegate
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? _)
         {
-            var target = typeof(TService).GetMethod(name, BindingFlags.Public | BindingFlags.Instance, parameters)
-                ?? throw new InvalidOperationException($"{typeof(TService).Name} has no method {name}.");
-            return (TDelegate)Delegate.CreateDelegate(typeof(TDelegate), target);
+            var (handler, metadata) = Find<ServerStreamingServerMethod<TService, TRequest, TResponse>>(
+                method.Name, typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
+            context.AddServerStreamingMethod(Guarded(method, streamed: false), metadata, (service, request, writer, call) =>
+            {
+                MalformedRequests.ThrowIfMalformed(request);
+                return handler(service, request, writer, call);
+            });
         }
 
-        /// <summary>Endpoint metadata as the framework gathers it: the service's attributes, then the method's.</summary>
-        private static List<object> Metadata(string name)
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? _)
         {
-            var metadata = new List<object>(typeof(TService).GetCustomAttributes(inherit: true));
-            if (typeof(TService).GetMethods(BindingFlags.Public | BindingFlags.Instance).FirstOrDefault(m => m.Name == name) is { } m)
-                metadata.AddRange(m.GetCustomAttributes(inherit: true));
-            return metadata;
+            var (handler, metadata) = Find<ClientStreamingServerMethod<TService, TRequest, TResponse>>(
+                method.Name, typeof(IAsyncStreamReader<TRequest>), typeof(ServerCallContext));
+            context.AddClientStreamingMethod(Guarded(method, streamed: true), metadata, handler);
+        }
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? _)
+        {
+            var (handler, metadata) = Find<DuplexStreamingServerMethod<TService, TRequest, TResponse>>(method.Name,
+                typeof(IAsyncStreamReader<TRequest>), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
+            context.AddDuplexStreamingMethod(Guarded(method, streamed: true), metadata, handler);
+        }
+
+        private static Method<TRequest, TResponse> Guarded<TRequest, TResponse>(Method<TRequest, TResponse> method, bool streamed)
+            where TRequest : class where TResponse : class =>
+            new(method.Type, method.ServiceName, method.Name,
+                MalformedRequests.Guard(method.RequestMarshaller, streamed), method.ResponseMarshaller);
+
+        /// <summary>The service's override of the generated base method, as an open-instance delegate, and the
+        /// endpoint metadata Grpc.AspNetCore would attach (type attributes, then method attributes, then POST).</summary>
+        private (TDelegate Handler, List<object> Metadata) Find<TDelegate>(string name, params Type[] parameters) where TDelegate : Delegate
+        {
+            var method = Override(name, parameters)
+                ?? throw new InvalidOperationException($"Could not find '{name}' on {typeof(TService)}.");
+            var metadata = new List<object>();
+            metadata.AddRange(typeof(TService).GetCustomAttributes(inherit: true));
+            metadata.AddRange(method.GetCustomAttributes(inherit: true));
+            metadata.Add(new HttpMethodMetadata(["POST"], acceptCorsPreflight: true));
+            return ((TDelegate)Delegate.CreateDelegate(typeof(TDelegate), method), metadata);
+        }
+
+        private MethodInfo? Override(string name, Type[] parameters)
+        {
+            for (var type = typeof(TService); type is not null; type = type.BaseType)
+            {
+                var candidate = type.GetMethod(name, BindingFlags.Public | BindingFlags.Instance, null, parameters, null);
+                if (candidate is null) return null;
+                if (candidate.IsVirtual && candidate.GetBaseDefinition().DeclaringType == serviceBase) return candidate;
+            }
+            return null;
         }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Server.Audit;
@@ -57,6 +58,7 @@ public static class ServiceRegistration
         services.AddSingleton<TokenizeWriter>();
         services.AddSingleton<TokenVault>();
         services.AddSingleton<TokenDeleter>();
+        services.AddSingleton<TokenHistoryVisibility>();
         return services;
     }
 
@@ -138,27 +140,15 @@ public static class ServiceRegistration
             // Outermost first: failures (including refusals) are mapped to statuses after authorization ran.
             o.Interceptors.Add<ErrorMappingInterceptor>();
             o.Interceptors.Add<AuthorizationInterceptor>();
-            o.Interceptors.Add<MalformedRequestInterceptor>();
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = 64 * 1024;
         });
         services.AddGrpcHealthChecks().AddCheck<KeysLoadedHealthCheck>("keys");
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) services.AddGrpcReflection();
-        services.UseGuardedRequestParsing();
+        // Last, after everything that calls AddGrpc: malformed protobuf becomes INVALID_ARGUMENT, audited.
+        services.RemoveAll(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>));
+        services.AddSingleton(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(GuardedServiceMethodProvider<>));
         return services;
-    }
-
-    /// <summary>
-    /// Replaces the framework's service binder with <see cref="GuardedServiceMethodProvider{TService}"/>, so a request
-    /// that is not valid protobuf is INVALID_ARGUMENT and audited instead of UNKNOWN. Called after every AddGrpc*.
-    /// </summary>
-    private static void UseGuardedRequestParsing(this IServiceCollection services)
-    {
-        var providers = typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>);
-        foreach (var framework in services.Where(d => d.ServiceType == providers
-                     && d.ImplementationType?.Name.StartsWith("BinderServiceMethodProvider", StringComparison.Ordinal) == true).ToList())
-            services.Remove(framework);
-        services.Add(ServiceDescriptor.Singleton(providers, typeof(GuardedServiceMethodProvider<>)));
     }
 
     public static WebApplication MapVaultGrpc(this WebApplication app, IConfiguration configuration)

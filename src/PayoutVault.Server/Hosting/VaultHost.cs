@@ -18,7 +18,13 @@ public static class VaultHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json ships beside the binary: read it from there whatever the working directory (started from
+        // the repository root, the default content root missed it and the vault logged every request).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Services.AddOptions<VaultOptions>().BindConfiguration(VaultOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<VaultOptions>, VaultOptionsValidator>();
         builder.ConfigureListeners();

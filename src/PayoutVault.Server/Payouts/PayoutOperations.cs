@@ -18,7 +18,8 @@ public sealed class PayoutOperations(
         bank.EnsureEnabled(); // nothing is stored for a vault that cannot pay
         var payoutId = "pay_" + TokenFormat.RandomBase32(26);
         // Persisted and claimed in one commit before any byte goes out. If this process dies before the bank
-        // answers, the reconciler takes over once the lease runs out. Past this point the caller going away changes
+        // answers, its lease owner lock dies with it and a reconciler (on any replica, or this one restarted) takes
+        // the payout over at once; a live owner's lease is waited out. Past this point the caller going away changes
         // nothing: a claimed payout is sent and its outcome recorded.
         ct.ThrowIfCancellationRequested();
         var claimed = await claims.ClaimNewAsync(new PayoutClaims.NewPayout(payoutId, who, request,

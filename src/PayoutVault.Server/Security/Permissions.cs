@@ -16,10 +16,17 @@ public static class Permissions
     public const string KeysAdmin = "keys.admin";
     public const string ReflectionRead = "reflection.read";
 
+    /// <summary>
+    /// Not an RPC permission: lets a caller that submits card numbers (tokens.write) learn a token's history, i.e.
+    /// whether its Tokenize call stored a new card and when the card was stored and last used. Without it, that is a
+    /// card-presence oracle ("has anyone tokenized this number before?"); see TokenHistoryVisibility.
+    /// </summary>
+    public const string TokensOutcome = "tokens.outcome";
+
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         TokensWrite, TokensRead, TokensDelete, PayoutsCreate, PayoutsRead, PayoutsWatch, PayoutsReadAll, PayoutsWatchAll,
-        KeysAdmin, ReflectionRead,
+        KeysAdmin, ReflectionRead, TokensOutcome,
     };
 
     /// <summary>
@@ -31,6 +38,9 @@ public static class Permissions
         [PayoutsReadAll] = PayoutsRead,
         [PayoutsWatchAll] = PayoutsWatch,
     };
+
+    /// <summary>Permissions that widen what an RPC answers rather than admit to one; no RPC declares them.</summary>
+    public static readonly IReadOnlySet<string> Refinements = new HashSet<string>(StringComparer.Ordinal) { TokensOutcome };
 }
 
 /// <summary>Declares the permission an RPC needs. An RPC without it is denied to everyone.</summary>

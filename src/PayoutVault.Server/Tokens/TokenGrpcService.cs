@@ -8,7 +8,8 @@ using PayoutVault.Server.Security;
 namespace PayoutVault.Server.Tokens;
 
 /// <summary>Thin gRPC adapter: map in, delegate to TokenVault, map out. Errors are mapped in one interceptor.</summary>
-public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter) : TokenService.TokenServiceBase
+public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter, TokenHistoryVisibility history)
+    : TokenService.TokenServiceBase
 {
     [RequiresPermission(Permissions.TokensWrite)]
     public override async Task<TokenizeResponse> Tokenize(TokenizeRequest request, ServerCallContext context)
@@ -17,7 +18,9 @@ public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter) : T
         {
             var outcome = await vault.TokenizeAsync(request.Pan.Memory,
                 request.Expiry?.Month, request.Expiry?.Year, AuditContext.From(context), context.CancellationToken);
-            return new TokenizeResponse { Card = ToProto(outcome.Card), Created = outcome.Created };
+            if (history.SeesHistory(context))
+                return new TokenizeResponse { Card = ToProto(outcome.Card), Created = outcome.Created };
+            return new TokenizeResponse { Card = TokenHistoryVisibility.WithoutHistory(ToProto(outcome.Card)), Created = false };
         }
         finally
         {
@@ -27,8 +30,11 @@ public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter) : T
     }
 
     [RequiresPermission(Permissions.TokensRead)]
-    public override async Task<CardToken> GetToken(GetTokenRequest request, ServerCallContext context) =>
-        ToProto(await vault.GetAsync(request.Token, AuditContext.From(context), context.CancellationToken));
+    public override async Task<CardToken> GetToken(GetTokenRequest request, ServerCallContext context)
+    {
+        var card = ToProto(await vault.GetAsync(request.Token, AuditContext.From(context), context.CancellationToken));
+        return history.SeesHistory(context) ? card : TokenHistoryVisibility.WithoutHistory(card);
+    }
 
     [RequiresPermission(Permissions.TokensDelete)]
     public override async Task<DeleteTokenResponse> DeleteToken(DeleteTokenRequest request, ServerCallContext context)

@@ -10,9 +10,10 @@ namespace PayoutVault.Server.Webhooks;
 public enum WebhookOutcome { Applied, Ignored, UnknownPayout, UnsupportedType, Duplicate }
 
 /// <summary>
-/// Makes a verified webhook, already checked by <see cref="WebhookShape"/>, durable: in one transaction it records the delivery (deduped by body hash), applies the
-/// state change forward-only, and appends the payout event. Only after the commit does the endpoint answer 200.
-/// Concurrent deliveries share transactions (group commit); each still gets its answer only after its own commit.
+/// Makes a verified webhook, already checked by <see cref="WebhookShape"/>, durable: in one transaction it records
+/// the delivery (deduped by body hash), applies the state change forward-only, and appends the payout event. Only
+/// after the commit does the endpoint answer 200. Concurrent deliveries share transactions (group commit); each still
+/// gets its answer only after its own commit.
 /// </summary>
 public sealed class WebhookIngestor : IAsyncDisposable
 {

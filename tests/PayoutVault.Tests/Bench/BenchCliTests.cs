@@ -46,10 +46,12 @@ public sealed class BenchCliTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("10 tokens loaded through Tokenize", result.Output, StringComparison.Ordinal);
         Assert.Contains("fan-out: 5 subscribers", result.Output, StringComparison.Ordinal);
         Assert.Contains("vault RSS during fan-out: max", result.Output, StringComparison.Ordinal);
+        Assert.Contains("audit sealing (record built -> sealed into the chain):", result.Output, StringComparison.Ordinal);
         foreach (var target in new[]
         {
             "CreatePayout (2) / RSA-2048 sign, 1 core", "CreatePayout (2) p99 ms", "Webhooks / raw INSERT", "Tokenize / raw INSERT", "GetToken / raw INSERT",
             "CreatePayout (1 caller) p50 ms", "Webhooks p99 ms", "fan-out delivery p99 ms", "fan-out events missing",
+            "audit commit -> sealed p99 ms",
         })
         {
             Assert.Contains(target, result.Output, StringComparison.Ordinal);

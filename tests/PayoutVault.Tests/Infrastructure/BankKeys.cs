@@ -26,8 +26,11 @@ public sealed class BankKeys : IDisposable
     public string BankPublicKeyFile => _dir.File("bank.pub.pem");
 
     /// <summary>Signs a webhook body as the bank would (RSA-SHA256, Base64).</summary>
-    public string SignAsBank(byte[] body) =>
-        Bank131.Bank131Signer.FromPemFile(BankPrivateKeyFile).Sign(body);
+    public string SignAsBank(byte[] body)
+    {
+        using var signer = Bank131.Bank131Signer.FromPemFile(BankPrivateKeyFile);
+        return signer.Sign(body);
+    }
 
     public void Dispose() => _dir.Dispose();
 }
