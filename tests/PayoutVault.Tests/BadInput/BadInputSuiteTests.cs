@@ -25,6 +25,7 @@ public sealed class BadInputSuiteTests(BadInputFixture fx, ITestOutputHelper out
         {
             ("gRPC fields", GrpcFieldCases.All(fx).ToList<object>()),
             ("gRPC raw protobuf frames", ProtobufFrameCases.All().ToList<object>()),
+            ("gRPC framing", GrpcFramingCases.All().ToList<object>()),
             ("webhook", WebhookCases.All(fx).ToList<object>()),
         };
         var failures = new List<string>();
@@ -39,10 +40,17 @@ public sealed class BadInputSuiteTests(BadInputFixture fx, ITestOutputHelper out
                     {
                         GrpcCase g => await RunAsync(g, store),
                         WebhookCase w => await RunAsync(w, store, http),
+                        GrpcFramingCases.FramingCase f => await RunAsync(f, store),
                         _ => throw new InvalidOperationException(),
                     };
                     if (problem is not null) failures.Add($"{c}: {problem}");
-                    var surface = c is GrpcCase gc ? gc.Surface : ((WebhookCase)c).Surface;
+                    var surface = c switch
+                    {
+                        GrpcCase g => g.Surface,
+                        WebhookCase w => w.Surface,
+                        GrpcFramingCases.FramingCase f => f.Surface,
+                        _ => "?",
+                    };
                     perSurface[surface] = perSurface.GetValueOrDefault(surface) + 1;
                 }
         }
@@ -60,6 +68,24 @@ public sealed class BadInputSuiteTests(BadInputFixture fx, ITestOutputHelper out
 
         Assert.True(total >= 300, $"only {total} generated cases ran; the suite promises at least 300");
         Assert.True(failures.Count == 0, $"{failures.Count} of {total} cases failed:\n" + string.Join("\n", failures));
+    }
+
+    private async Task<string?> RunAsync(GrpcFramingCases.FramingCase c, StoreProbe store)
+    {
+        var before = await store.ReadAsync();
+        var (http, grpc, reply) = await GrpcFramingCases.SendAsync(fx.Vault, c.Caller, c.Frame);
+        var after = await store.ReadAsync();
+        var audit = await store.AuditActionsAfterAsync(before.LastAuditId);
+
+        var problems = new List<string>();
+        if (http != c.Http || grpc != c.Grpc)
+            problems.Add($"expected HTTP {(int)c.Http} with {c.Grpc}, got HTTP {(int)http} with {grpc?.ToString() ?? "no grpc-status"}: {Printable(reply)}");
+        if (!Equals(before.Untouchable, after.Untouchable) || before.Deliveries != after.Deliveries)
+            problems.Add($"the store changed: {before} -> {after}");
+        var expectedAudit = c.ExpectedAudit is null ? [] : new List<string> { c.ExpectedAudit };
+        if (!audit.SequenceEqual(expectedAudit))
+            problems.Add($"audit records [{string.Join(", ", audit)}], expected [{string.Join(", ", expectedAudit)}]");
+        return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
     private async Task<string?> RunAsync(GrpcCase c, StoreProbe store)

@@ -26,7 +26,11 @@ public static class WebhookCases
     private const string Surface = "webhook";
 
     public static IEnumerable<WebhookCase> All(BadInputFixture fx) =>
-        Signatures(fx).Concat(Transport()).Concat(NotJson()).Concat(WrongShapes()).Concat(CardNumbersInFields());
+        Signatures(fx).Select(c => c with { Surface = "webhook signature" })
+            .Concat(Transport().Select(c => c with { Surface = "webhook method, path, type, size" }))
+            .Concat(NotJson().Select(c => c with { Surface = "webhook not JSON or not UTF-8" }))
+            .Concat(WrongShapes().Select(c => c with { Surface = "webhook wrong JSON shape" }))
+            .Concat(CardNumbersInFields().Select(c => c with { Surface = "webhook card numbers in fields" }));
 
     /// <summary>A payment_finished body about a session and payout nobody has, unique per call.</summary>
     public static JsonObject Body() => new()
