@@ -153,6 +153,8 @@ public static class ServiceRegistration
 
     public static WebApplication MapVaultGrpc(this WebApplication app, IConfiguration configuration)
     {
+        // Broken gRPC framing takes the malformed-request path (INVALID_ARGUMENT, audited) instead of INTERNAL.
+        app.UseMiddleware<GrpcFramingGuard>();
         app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcService<PayoutGrpcService>();
         app.MapGrpcService<Rotation.KeyGrpcService>();

@@ -54,9 +54,7 @@ public sealed class PayoutOperations(
         return payout;
     }
 
-    public static bool IsValidPayoutId(string? id) =>
-        id is { Length: 30 } && id.StartsWith("pay_", StringComparison.Ordinal)
-        && id.AsSpan(4).IndexOfAnyExcept("abcdefghijklmnopqrstuvwxyz234567") < 0;
+    public static bool IsValidPayoutId(string? id) => TokenFormat.IsValidId(id, "pay_");
 
     public static void ValidatePayoutId(string? id, string field)
     {

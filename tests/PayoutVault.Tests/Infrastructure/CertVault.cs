@@ -55,9 +55,10 @@ public sealed class CertVault : IAsyncDisposable
 
     /// <summary>Starts a vault (with the sandbox when <paramref name="payouts"/>) requiring client certificates.</summary>
     /// <param name="crl">When given, the CRL file the vault starts with (Vault:Grpc:Tls:ClientCrlFile), made from the CA.</param>
+    /// <param name="sandbox">Sandbox settings when started with payouts (e.g. no webhooks of its own).</param>
     public static async Task<CertVault> StartAsync(IReadOnlyDictionary<string, string[]>? callers = null, bool payouts = false,
         IReadOnlyDictionary<string, string>? settings = null, TestDatabase? database = null,
-        Func<CertAuthority, byte[]>? crl = null)
+        Func<CertAuthority, byte[]>? crl = null, Action<PayoutVault.Sandbox.SandboxOptions>? sandbox = null)
     {
         var folder = new TempDirectory("pv-mtls-");
         var ca = CertAuthority.Create();
@@ -89,7 +90,7 @@ public sealed class CertVault : IAsyncDisposable
 
             if (payouts)
             {
-                var env = await PayoutEnvironment.StartAsync(new PayoutEnvironmentOptions { Settings = all, Database = database });
+                var env = await PayoutEnvironment.StartAsync(new PayoutEnvironmentOptions { Settings = all, Database = database, Sandbox = sandbox });
                 return new CertVault(folder, ca, env.Vault, env);
             }
             var vault = await VaultServer.StartAsync(new VaultServerOptions { Settings = all, Database = database });
