@@ -108,6 +108,7 @@ public sealed class ReencryptionJob(
         var tokens = new List<string>(rows.Count);
         var ciphertexts = new List<byte[]>(rows.Count);
         var fingerprints = new List<byte[]>(rows.Count);
+        var bins = new List<string>(rows.Count);
         foreach (var row in rows)
         {
             PanDigits pan;
@@ -128,18 +129,23 @@ public sealed class ReencryptionJob(
                     ? row.Ciphertext
                     : crypto.Seal(row.Token, pan.Span, pinned.Data).Ciphertext);
                 fingerprints.Add(crypto.Fingerprint(pan.Span, pinned.Fingerprint));
+                // The display rule by length, re-applied: cards stored before it keep no BIN once they pass through here.
+                bins.Add(pan.Bin);
             }
         }
 
         await using (var update = new NpgsqlCommand("""
-            UPDATE cards SET pan_ciphertext = x.c, data_key_version = @dv, fingerprint = x.f, fingerprint_version = @fv
-            FROM unnest(@t, @c, @f) AS x(t, c, f)
-            WHERE cards.token = x.t
+            UPDATE cards SET pan_ciphertext = x.c, data_key_version = @dv, fingerprint = x.f, fingerprint_version = @fv,
+                             bin = x.b
+            FROM unnest(@t, @c, @f, @b) AS x(t, c, f, b)
+            WHERE cards.token = x.t;
+            UPDATE payouts SET bin = '' FROM unnest(@t, @b) AS x(t, b) WHERE payouts.card_token = x.t AND x.b = '' AND payouts.bin <> '';
             """, conn, tx))
         {
             update.Parameters.AddWithValue("t", tokens.ToArray());
             update.Parameters.AddWithValue("c", ciphertexts.ToArray());
             update.Parameters.AddWithValue("f", fingerprints.ToArray());
+            update.Parameters.AddWithValue("b", bins.ToArray());
             update.Parameters.AddWithValue("dv", pinned.Data);
             update.Parameters.AddWithValue("fv", pinned.Fingerprint);
             await update.ExecuteNonQueryAsync(ct);

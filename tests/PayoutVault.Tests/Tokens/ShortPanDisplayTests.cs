@@ -62,6 +62,23 @@ public sealed class ShortPanDisplayTests(VaultServerFixture fixture) : IClassFix
         Assert.Equal(before, await Db.CountAsync(Server.ConnectionString, "cards"));
     }
 
+    [Fact]
+    public async Task CardStoredBeforeTheRule_LosesItsBin_AtTheNextKeyRotation()
+    {
+        // A fresh vault of its own: the rotation moves every card, and the shared one must stay as the other tests see it.
+        await using var vault = await VaultServer.StartAsync(new VaultServerOptions { Settings = Rotation.RotationKit.Settings() });
+        var pan = "4222222222222";
+        var token = (await vault.Tokens.TokenizeAsync(pan)).Card.Token;
+        // As a row written before migration 008 would be: BIN and last 4 of a 13-digit number.
+        await Db.ExecuteAsync(vault.ConnectionString, "UPDATE cards SET bin = @b WHERE token = @t", ("b", pan[..6]), ("t", token));
+
+        var started = await Rotation.RotationKit.Keys(vault).RotateDataKeyAsync(new RotateKeyRequest());
+        await Rotation.RotationKit.WaitForCompleteAsync(vault, "data", started.NewVersion);
+
+        var read = await vault.Tokens.GetTokenAsync(new GetTokenRequest { Token = token });
+        Assert.Equal(("", pan[^4..]), (read.Bin, read.Last4));
+    }
+
     private static string WithCheckDigit(string body)
     {
         for (var check = '0'; check <= '9'; check++)
