@@ -176,7 +176,7 @@ public sealed class PayoutProcessKillTests : IAsyncLifetime
         settings["Vault:Keys:MasterKeyFile"] = keyFile;
 
         string payoutId;
-        var marker = "kill-" + Guid.NewGuid().ToString("N");
+        var marker = PayoutEnvironment.NewKey("kill-");
         // The first process listens for webhooks on another port, so the bank's webhook cannot reach it before the
         // kill: the payout is certainly open when the process dies. The restarted one listens where the bank posts.
         var firstSettings = new Dictionary<string, string>(settings)
