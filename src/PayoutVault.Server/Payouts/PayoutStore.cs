@@ -29,11 +29,8 @@ public sealed class PayoutStore : IAsyncDisposable
         _dataSource = dataSource;
         _changes = new(dataSource, async (conn, tx, items, ct) =>
         {
-            // Rows are locked in payout id order, so two concurrent groups never wait on each other in a cycle.
-            var results = new (PayoutRecord, bool, bool)?[items.Count];
-            foreach (var i in Enumerable.Range(0, items.Count).OrderBy(i => items[i].PayoutId, StringComparer.Ordinal))
-                results[i] = await ApplyAsync(conn, tx, items[i].PayoutId, items[i].Decide, ct);
-            return results;
+            // The whole group in two round trips; rows are locked in payout id order (see ApplyManyAsync).
+            return await ApplyManyAsync(conn, tx, items, ct);
         });
     }
 
@@ -62,25 +59,70 @@ public sealed class PayoutStore : IAsyncDisposable
 
     /// <summary>Applies a change inside the caller's transaction (the webhook path dedupes in the same one).</summary>
     public static async Task<(PayoutRecord Payout, bool Moved, bool SessionShared)?> ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
-        string payoutId, Func<PayoutRecord, PayoutChange?> decide, CancellationToken ct)
-    {
-        PayoutRecord current;
-        await using (var select = new NpgsqlCommand($"SELECT {Columns} FROM payouts WHERE payout_id = @id FOR UPDATE", conn, tx))
-        {
-            select.Parameters.AddWithValue("id", payoutId);
-            var found = await ReadOneAsync(select, ct);
-            if (found is null) return null;
-            current = found;
-        }
-        var change = decide(current);
-        if (change is null) return (current, false, false);
-        var moved = change.NewState is { } next && PayoutStates.CanMove(current.State, next);
-        if (!moved && !change.RecordIfIgnored && !change.CountCheck && !change.CountSend && change.KeepNextCheck)
-            return (current, false, false);
+        string payoutId, Func<PayoutRecord, PayoutChange?> decide, CancellationToken ct) =>
+        (await ApplyManyAsync(conn, tx, [(payoutId, decide)], ct))[0];
 
-        var state = moved ? change.NewState!.Value : current.State;
-        // The update and its event travel in one round trip; the event copies the row as the update left it.
+    /// <summary>
+    /// Applies many changes inside the caller's transaction in two round trips whatever their number: one locks every
+    /// named row (in payout id order, so concurrent groups never wait on each other in a cycle), the other carries
+    /// every update and its event. Results come back in the order of <paramref name="items"/>. A payout named twice
+    /// gets its later changes one at a time after the rest, each decided from the row the previous one left.
+    /// </summary>
+    public static async Task<IReadOnlyList<(PayoutRecord Payout, bool Moved, bool SessionShared)?>> ApplyManyAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx,
+        IReadOnlyList<(string PayoutId, Func<PayoutRecord, PayoutChange?> Decide)> items, CancellationToken ct)
+    {
+        var results = new (PayoutRecord, bool, bool)?[items.Count];
+        var current = new Dictionary<string, PayoutRecord>(StringComparer.Ordinal);
+        await using (var select = new NpgsqlCommand(
+            $"SELECT {Columns} FROM payouts WHERE payout_id = ANY(@ids) ORDER BY payout_id FOR UPDATE", conn, tx))
+        {
+            select.Parameters.AddWithValue("ids", items.Select(i => i.PayoutId).Distinct(StringComparer.Ordinal).ToArray());
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) { var row = Read(reader); current[row.PayoutId] = row; }
+        }
+
+        var planned = new List<(int Index, bool Moved, PayoutState State)>();
+        var later = new List<int>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         await using var batch = new NpgsqlBatch(conn, tx);
+        var events = new List<NpgsqlBatchCommand>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var (payoutId, decide) = items[i];
+            if (!current.TryGetValue(payoutId, out var row)) continue; // no such payout: null
+            if (!seen.Add(payoutId)) { later.Add(i); continue; }
+            var change = decide(row);
+            var moved = change?.NewState is { } next && PayoutStates.CanMove(row.State, next);
+            if (change is null || (!moved && !change.RecordIfIgnored && !change.CountCheck && !change.CountSend && change.KeepNextCheck))
+            {
+                results[i] = (row, false, false);
+                continue;
+            }
+            var state = moved ? change.NewState!.Value : row.State;
+            batch.BatchCommands.Add(UpdateCommand(payoutId, change, moved, state));
+            // Events follow every update in the batch, so each copies its row as the update left it.
+            if (moved || change.RecordIfIgnored) events.Add(PayoutEventLog.AppendFromPayoutCommand(payoutId, change.EventKind, moved));
+            planned.Add((i, moved, state));
+        }
+        if (planned.Count > 0)
+        {
+            foreach (var e in events) batch.BatchCommands.Add(e);
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            foreach (var (index, moved, state) in planned)
+            {
+                await reader.ReadAsync(ct);
+                results[index] = (Read(reader), moved, reader.GetBoolean(ColumnCount));
+                if (moved) Telemetry.VaultTelemetry.PayoutTransitions.Add(1, Telemetry.VaultTelemetry.Tag("state", state.ToDb()));
+                await reader.NextResultAsync(ct);
+            }
+        }
+        foreach (var i in later) results[i] = (await ApplyManyAsync(conn, tx, [items[i]], ct))[0];
+        return results;
+    }
+
+    private static NpgsqlBatchCommand UpdateCommand(string payoutId, PayoutChange change, bool moved, PayoutState state)
+    {
         var update = new NpgsqlBatchCommand($"""
             UPDATE payouts SET
                 state = @state,
@@ -103,29 +145,17 @@ public sealed class PayoutStore : IAsyncDisposable
         p.AddWithValue("id", payoutId);
         p.AddWithValue("state", state.ToDb());
         p.AddWithValue("moved", moved);
-        p.AddWithValue("session", (object?)change.BankSessionId ?? DBNull.Value);
-        p.AddWithValue("bank_payout", (object?)change.BankPayoutId ?? DBNull.Value);
-        p.AddWithValue("error_code", (object?)change.ErrorCode ?? DBNull.Value);
-        p.AddWithValue("error_description", (object?)change.ErrorDescription ?? DBNull.Value);
+        p.AddWithValue("session", NpgsqlTypes.NpgsqlDbType.Text, (object?)change.BankSessionId ?? DBNull.Value);
+        p.AddWithValue("bank_payout", NpgsqlTypes.NpgsqlDbType.Text, (object?)change.BankPayoutId ?? DBNull.Value);
+        p.AddWithValue("error_code", NpgsqlTypes.NpgsqlDbType.Text, (object?)change.ErrorCode ?? DBNull.Value);
+        p.AddWithValue("error_description", NpgsqlTypes.NpgsqlDbType.Text, (object?)change.ErrorDescription ?? DBNull.Value);
         p.AddWithValue("sends", change.CountSend ? 1 : 0);
         p.AddWithValue("checks", change.CountCheck ? 1 : 0);
         p.AddWithValue("final", state.IsTerminal());
         p.AddWithValue("keep", change.KeepNextCheck);
-        p.AddWithValue("next", (object?)change.NextCheckAt ?? DBNull.Value);
+        p.AddWithValue("next", NpgsqlTypes.NpgsqlDbType.TimestampTz, (object?)change.NextCheckAt ?? DBNull.Value);
         p.AddWithValue("owner", NpgsqlTypes.NpgsqlDbType.Bigint, (object?)change.LeaseOwner ?? DBNull.Value);
-        batch.BatchCommands.Add(update);
-        if (moved || change.RecordIfIgnored)
-            batch.BatchCommands.Add(PayoutEventLog.AppendFromPayoutCommand(payoutId, change.EventKind, moved));
-        PayoutRecord updated;
-        bool sessionShared;
-        await using (var reader = await batch.ExecuteReaderAsync(ct))
-        {
-            await reader.ReadAsync(ct);
-            updated = Read(reader);
-            sessionShared = reader.GetBoolean(ColumnCount);
-        }
-        if (moved) Telemetry.VaultTelemetry.PayoutTransitions.Add(1, Telemetry.VaultTelemetry.Tag("state", state.ToDb()));
-        return (updated, moved, sessionShared);
+        return update;
     }
 
     /// <summary>

@@ -44,41 +44,62 @@ public sealed class WebhookIngestor : IAsyncDisposable
         return outcome;
     }
 
+    /// <summary>
+    /// A group of deliveries in four round trips whatever its size: record the deliveries (a body seen before is a
+    /// duplicate and stops there), find the payouts they name, apply the changes (two round trips, rows locked in
+    /// payout id order so concurrent groups never wait on each other in a cycle), and set each delivery's outcome.
+    /// </summary>
     private async Task<IReadOnlyList<(WebhookOutcome, string?)>> IngestBatchAsync(NpgsqlConnection conn,
         NpgsqlTransaction tx, IReadOnlyList<Delivery> items, CancellationToken ct)
     {
-        // Payout rows are locked in roughly payout id order (the id the bank echoes), so concurrent groups rarely
-        // wait on each other in a cycle; when they do, PostgreSQL breaks it and each delivery is retried alone.
-        var results = new (WebhookOutcome, string?)[items.Count];
-        var order = Enumerable.Range(0, items.Count).OrderBy(i => OrderKey(items[i].Webhook), StringComparer.Ordinal);
-        foreach (var i in order) results[i] = await IngestOneAsync(conn, tx, items[i], ct);
-        return results;
-    }
-
-    private static string OrderKey(CheckedWebhook w) => w.News?.PayoutIdFromMetadata ?? w.SessionId ?? "";
-
-    private async Task<(WebhookOutcome, string?)> IngestOneAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
-        Delivery delivery, CancellationToken ct)
-    {
-        var webhook = delivery.Webhook;
-        var news = webhook.News;
-        var deliveryId = await InsertDeliveryAsync(conn, tx, delivery.BodyHash, webhook, news, ct);
-        if (deliveryId is null) return (WebhookOutcome.Duplicate, null);
-
-        var outcome = WebhookOutcome.UnsupportedType;
-        string? payoutId = null;
-        if (webhook.Type == PaymentFinished)
+        var results = new (WebhookOutcome Outcome, string? PayoutId)[items.Count];
+        var deliveryIds = new long?[items.Count];
+        await using (var batch = new NpgsqlBatch(conn, tx))
         {
-            payoutId = await FindPayoutAsync(conn, tx, webhook.SessionId, news?.PayoutIdFromMetadata, ct);
-            outcome = WebhookOutcome.UnknownPayout;
-            if (payoutId is not null)
+            foreach (var d in items) batch.BatchCommands.Add(InsertDeliveryCommand(d.BodyHash, d.Webhook, d.Webhook.News));
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            for (var i = 0; i < items.Count; i++)
             {
-                var applied = await PayoutStore.ApplyAsync(conn, tx, payoutId, _ => ChangeFor(webhook, news), ct);
-                outcome = applied is { Moved: true } ? WebhookOutcome.Applied : WebhookOutcome.Ignored;
+                // A second copy of a body within the group conflicts with the first one's row: a duplicate too.
+                deliveryIds[i] = await reader.ReadAsync(ct) ? reader.GetInt64(0) : null;
+                await reader.NextResultAsync(ct);
             }
         }
-        await SetOutcomeAsync(conn, tx, deliveryId.Value, payoutId, outcome, ct);
-        return (outcome, payoutId);
+
+        var finished = new List<int>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (deliveryIds[i] is null) results[i] = (WebhookOutcome.Duplicate, null);
+            else if (items[i].Webhook.Type == PaymentFinished) finished.Add(i);
+            else results[i] = (WebhookOutcome.UnsupportedType, null);
+        }
+
+        if (finished.Count > 0)
+        {
+            var targets = await FindPayoutsAsync(conn, tx, finished.Select(i => items[i].Webhook).ToList(), ct);
+            var toApply = new List<(int Index, string PayoutId)>();
+            for (var k = 0; k < finished.Count; k++)
+            {
+                results[finished[k]] = (WebhookOutcome.UnknownPayout, targets[k]);
+                if (targets[k] is { } id) toApply.Add((finished[k], id));
+            }
+            var applied = await PayoutStore.ApplyManyAsync(conn, tx, toApply.Select(t =>
+            {
+                var webhook = items[t.Index].Webhook;
+                return (t.PayoutId, (Func<PayoutRecord, PayoutChange?>)(_ => ChangeFor(webhook, webhook.News)));
+            }).ToList(), ct);
+            for (var k = 0; k < toApply.Count; k++)
+                results[toApply[k].Index] = (applied[k] is { Moved: true } ? WebhookOutcome.Applied : WebhookOutcome.Ignored,
+                    toApply[k].PayoutId);
+        }
+
+        await using (var batch = new NpgsqlBatch(conn, tx))
+        {
+            for (var i = 0; i < items.Count; i++)
+                if (deliveryIds[i] is { } id) batch.BatchCommands.Add(SetOutcomeCommand(id, results[i].PayoutId, results[i].Outcome));
+            if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+        }
+        return results.Select(r => (r.Outcome, r.PayoutId)).ToArray();
     }
 
     public ValueTask DisposeAsync() => _group.DisposeAsync();
@@ -98,45 +119,59 @@ public sealed class WebhookIngestor : IAsyncDisposable
         };
     }
 
-    private static async Task<long?> InsertDeliveryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, byte[] hash,
-        CheckedWebhook webhook, CheckedPayout? news, CancellationToken ct)
+    private static NpgsqlBatchCommand InsertDeliveryCommand(byte[] hash, CheckedWebhook webhook, CheckedPayout? news)
     {
-        await using var cmd = new NpgsqlCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             INSERT INTO webhook_deliveries (body_sha256, type, bank_session_id, bank_payout_id, bank_status, outcome, metadata)
             VALUES (@h, @type, @session, @payout, @status, 'ignored', @metadata::jsonb)
             ON CONFLICT (body_sha256) DO NOTHING
             RETURNING id
-            """, conn, tx);
+            """);
         cmd.Parameters.AddWithValue("h", hash);
         cmd.Parameters.AddWithValue("type", webhook.Type);
-        cmd.Parameters.AddWithValue("session", (object?)webhook.SessionId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("payout", (object?)news?.BankPayoutId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("status", (object?)news?.Status ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("session", NpgsqlTypes.NpgsqlDbType.Text, (object?)webhook.SessionId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("payout", NpgsqlTypes.NpgsqlDbType.Text, (object?)news?.BankPayoutId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("status", NpgsqlTypes.NpgsqlDbType.Text, (object?)news?.Status ?? DBNull.Value);
         // Echoed metadata is kept as WebhookShape rebuilt it: anything that looks like a card number masked.
-        cmd.Parameters.AddWithValue("metadata", (object?)news?.MetadataJson ?? DBNull.Value);
-        var id = await cmd.ExecuteScalarAsync(ct);
-        return id is long l ? l : null;
+        cmd.Parameters.AddWithValue("metadata", NpgsqlTypes.NpgsqlDbType.Text, (object?)news?.MetadataJson ?? DBNull.Value);
+        return cmd;
     }
 
     /// <summary>
     /// The payout a webhook is about: the vault payout id the bank echoes in metadata comes first (it is ours and
     /// unique); the bank's session id only when no such payout exists, and only when exactly one payout holds it.
     /// </summary>
-    private async Task<string?> FindPayoutAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
-        string? sessionId, string? payoutIdFromMetadata, CancellationToken ct)
+    private async Task<string?[]> FindPayoutsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        IReadOnlyList<CheckedWebhook> webhooks, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("""
-            SELECT payout_id, payout_id = @fromMetadata, bank_session_id FROM payouts
-            WHERE payout_id = @fromMetadata OR (@session::text IS NOT NULL AND bank_session_id = @session)
-            ORDER BY 2 DESC LIMIT 3
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("session", (object?)sessionId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("fromMetadata",
-            PayoutOperations.IsValidPayoutId(payoutIdFromMetadata) ? payoutIdFromMetadata! : "");
-        var found = new List<(string Id, bool Named, string? Session)>();
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        await using var batch = new NpgsqlBatch(conn, tx);
+        foreach (var w in webhooks)
+        {
+            var cmd = new NpgsqlBatchCommand("""
+                SELECT payout_id, payout_id = @fromMetadata, bank_session_id FROM payouts
+                WHERE payout_id = @fromMetadata OR (@session::text IS NOT NULL AND bank_session_id = @session)
+                ORDER BY 2 DESC LIMIT 3
+                """);
+            var fromMetadata = w.News?.PayoutIdFromMetadata;
+            cmd.Parameters.AddWithValue("session", NpgsqlTypes.NpgsqlDbType.Text, (object?)w.SessionId ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("fromMetadata", PayoutOperations.IsValidPayoutId(fromMetadata) ? fromMetadata! : "");
+            batch.BatchCommands.Add(cmd);
+        }
+        var targets = new string?[webhooks.Count];
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        for (var i = 0; i < webhooks.Count; i++)
+        {
+            var found = new List<(string Id, bool Named, string? Session)>();
             while (await reader.ReadAsync(ct))
                 found.Add((reader.GetString(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            targets[i] = Choose(found, webhooks[i].SessionId);
+            await reader.NextResultAsync(ct);
+        }
+        return targets;
+    }
+
+    private string? Choose(List<(string Id, bool Named, string? Session)> found, string? sessionId)
+    {
         if (found.Count > 0 && found[0].Named)
         {
             if (sessionId is not null && found[0].Session is { } recorded && recorded != sessionId)
@@ -148,13 +183,11 @@ public sealed class WebhookIngestor : IAsyncDisposable
         return null;
     }
 
-    private static async Task SetOutcomeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long id, string? payoutId,
-        WebhookOutcome outcome, CancellationToken ct)
+    private static NpgsqlBatchCommand SetOutcomeCommand(long id, string? payoutId, WebhookOutcome outcome)
     {
-        await using var cmd = new NpgsqlCommand(
-            "UPDATE webhook_deliveries SET payout_id = @p, outcome = @o WHERE id = @id", conn, tx);
+        var cmd = new NpgsqlBatchCommand("UPDATE webhook_deliveries SET payout_id = @p, outcome = @o WHERE id = @id");
         cmd.Parameters.AddWithValue("id", id);
-        cmd.Parameters.AddWithValue("p", (object?)payoutId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("p", NpgsqlTypes.NpgsqlDbType.Text, (object?)payoutId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("o", outcome switch
         {
             WebhookOutcome.Applied => "applied",
@@ -162,6 +195,6 @@ public sealed class WebhookIngestor : IAsyncDisposable
             WebhookOutcome.UnsupportedType => "unsupported_type",
             _ => "ignored",
         });
-        await cmd.ExecuteNonQueryAsync(ct);
+        return cmd;
     }
 }
