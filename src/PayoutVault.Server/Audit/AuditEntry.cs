@@ -30,12 +30,13 @@ public static class AuditActions
     public const string KeyStatusRead = "key.status_read";
     public const string VaultStarted = "vault.started";
     public const string VaultStopped = "vault.stopped";
+    public const string VaultReplicationRefused = "vault.replication_refused";
     public const string RequestFailed = "request.failed";
 
     public static readonly IReadOnlyList<string> All =
     [
         Tokenize, TokenRead, TokenDelete, TokenPurge, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
         WebhookSignatureInvalid, WebhookRejected, AuthUnauthenticated, AuthPermissionDenied, KeyRotateData, KeyRotateFingerprint,
-        KeyRewrapMaster, KeyMasterRefused, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, RequestFailed,
+        KeyRewrapMaster, KeyMasterRefused, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, VaultReplicationRefused, RequestFailed,
     ];
 }

@@ -27,6 +27,9 @@ public static class ServiceRegistration
             builder.ConnectionStringBuilder.ApplicationName ??= "payoutvault";
             return builder.Build();
         });
+        services.AddSingleton(sp => SessionDataSource.Create(
+            sp.GetRequiredService<IOptions<VaultOptions>>().Value.Database.SessionConnectionString,
+            sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton(sp =>
         {
             var db = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Database;

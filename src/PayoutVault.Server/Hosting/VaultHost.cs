@@ -52,6 +52,8 @@ public static class VaultHost
     {
         var options = app.Services.GetRequiredService<IOptions<VaultOptions>>().Value; // validates
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PayoutVault");
+        // Before anything is written (migrations included): a database that could lose commits is refused outright.
+        await CheckReplicationAuditingRefusalAsync(app, options.Database, logger, ct);
         foreach (var applied in await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct))
             VaultLog.MigrationApplied(logger, applied);
         var master = app.Services.GetRequiredService<MasterKey>();
@@ -94,6 +96,47 @@ public static class VaultHost
         }
     }
 
+    /// <summary>
+    /// Refuses to start unless every connection that writes (the main one, and the session one when it is separate)
+    /// has its commits synchronously replicated, or Vault:Database:AllowSingleNode is set. A refusal is audited when
+    /// the trail is reachable (a database the vault ran on before); on a fresh database it is only in the output.
+    /// </summary>
+    private static async Task CheckReplicationAuditingRefusalAsync(WebApplication app, DatabaseOptions database, ILogger logger,
+        CancellationToken ct)
+    {
+        var session = app.Services.GetRequiredService<SessionDataSource>();
+        var sources = new List<(string Setting, Npgsql.NpgsqlDataSource Source)>
+        {
+            ("Vault:Database:ConnectionString", app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()),
+        };
+        if (session.IsSeparate) sources.Add(("Vault:Database:SessionConnectionString", session.Source));
+        foreach (var (setting, source) in sources)
+        {
+            var settings = await SynchronousReplication.ReadAsync(source, ct);
+            if (settings.Problem is null)
+            {
+                VaultLog.ReplicationVerified(logger, setting, settings.ToString());
+                continue;
+            }
+            if (database.AllowSingleNode)
+            {
+                VaultLog.SingleNodeAllowed(logger, setting, settings.Problem);
+                continue;
+            }
+            var message = SynchronousReplication.RefusalMessage(setting, settings);
+            try
+            {
+                await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
+                    Audit.AuditActions.VaultReplicationRefused, null, "refused", null, settings.ToString()), ct);
+            }
+            catch (Exception audit) when (audit is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                VaultLog.ReplicationRefusalNotAudited(logger, audit.GetType().Name);
+            }
+            throw new ReplicationRefusedException(message);
+        }
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         WebApplication app;
@@ -102,7 +145,7 @@ public static class VaultHost
             app = Build(args);
             await StartAsync(app);
         }
-        catch (Exception e) when (e is OptionsValidationException or KeyConfigurationException)
+        catch (Exception e) when (e is OptionsValidationException or KeyConfigurationException or ReplicationRefusedException)
         {
             await Console.Error.WriteLineAsync("payoutvault: cannot start: " + e.Message);
             return 2;

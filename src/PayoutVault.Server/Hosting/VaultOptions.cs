@@ -21,6 +21,21 @@ public sealed class DatabaseOptions
     /// applies them.
     /// </summary>
     public string? MigrationConnectionString { get; set; }
+
+    /// <summary>
+    /// Optional connection string for the connections that keep session state: the event feed's LISTEN, the log
+    /// sequencer's leader lock and the process lease (session advisory locks). They need a direct connection or a
+    /// session-mode pooler; when ConnectionString goes through PgBouncer in transaction mode, point this one past it.
+    /// Empty: ConnectionString serves these too.
+    /// </summary>
+    public string? SessionConnectionString { get; set; }
+
+    /// <summary>
+    /// Development switch: start on a database whose commits are not synchronously replicated (a single node, or
+    /// synchronous_commit below on). Off by default, because a failover to a replica that lacks a committed payout
+    /// row would let a retry pay twice; the start refuses such a database unless this is set (logged as a warning).
+    /// </summary>
+    public bool AllowSingleNode { get; set; }
 }
 
 public sealed class KeyOptions

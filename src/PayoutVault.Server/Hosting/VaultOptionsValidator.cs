@@ -16,6 +16,11 @@ public sealed class VaultOptionsValidator : IValidateOptions<VaultOptions>
             try { _ = new Npgsql.NpgsqlConnectionStringBuilder(o.Database.ConnectionString); }
             catch (ArgumentException e) { errors.Add("Vault:Database:ConnectionString is not a valid Npgsql connection string: " + e.Message); }
         }
+        if (!string.IsNullOrWhiteSpace(o.Database.SessionConnectionString))
+        {
+            try { _ = new Npgsql.NpgsqlConnectionStringBuilder(o.Database.SessionConnectionString); }
+            catch (ArgumentException e) { errors.Add("Vault:Database:SessionConnectionString is not a valid Npgsql connection string: " + e.Message); }
+        }
         if (o.Keys.SourcesSet != 1)
             errors.Add("Set exactly one of Vault:Keys:MasterKeyFile (a file made by `vaultctl keygen`), "
                 + "Vault:Keys:MasterKeyShareFiles (K share files made by `vaultctl keygen --shares N --threshold K`) "

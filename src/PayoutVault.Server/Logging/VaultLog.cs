@@ -18,6 +18,15 @@ public static partial class VaultLog
     [LoggerMessage(1003, LogLevel.Error, "The refused master key could not be written to the audit trail: {ErrorType}")]
     public static partial void MasterKeyRefusalNotAudited(ILogger logger, string errorType);
 
+    [LoggerMessage(1010, LogLevel.Information, "Commits are synchronously replicated ({Connection}: {Settings})")]
+    public static partial void ReplicationVerified(ILogger logger, string connection, string settings);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Development switch Vault:Database:AllowSingleNode: commits are not synchronously replicated ({Connection}: {Problem}); a failover could lose a committed payout")]
+    public static partial void SingleNodeAllowed(ILogger logger, string connection, string problem);
+
+    [LoggerMessage(1012, LogLevel.Error, "The refused database could not be written to the audit trail: {ErrorType}")]
+    public static partial void ReplicationRefusalNotAudited(ILogger logger, string errorType);
+
     [LoggerMessage(1100, LogLevel.Information, "Tokenized card into {Token} (created: {Created})")]
     public static partial void Tokenized(ILogger logger, string token, bool created);
 

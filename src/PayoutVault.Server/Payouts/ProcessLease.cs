@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Npgsql;
 using PayoutVault.Server.Logging;
+using PayoutVault.Server.Storage;
 
 namespace PayoutVault.Server.Payouts;
 
@@ -13,7 +14,7 @@ namespace PayoutVault.Server.Payouts;
 /// A resend after takeover uses the payout's own idempotency key, so even a wrong verdict (a live process that lost
 /// its connection) cannot make a second bank payout.
 /// </summary>
-public sealed class ProcessLease(NpgsqlDataSource dataSource, ILogger<ProcessLease> logger) : BackgroundService
+public sealed class ProcessLease(SessionDataSource dataSource, ILogger<ProcessLease> logger) : BackgroundService
 {
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(5);
 

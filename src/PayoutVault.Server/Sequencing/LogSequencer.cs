@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Server.Audit;
 using PayoutVault.Server.Logging;
+using PayoutVault.Server.Storage;
 using PayoutVault.Server.Streaming;
 using PayoutVault.Server.Telemetry;
 
@@ -17,7 +18,7 @@ namespace PayoutVault.Server.Sequencing;
 /// </summary>
 /// <remarks>Modelled on a transparency log's sequencer (Trillian): unordered leaves in, positions assigned in batches.</remarks>
 public sealed class LogSequencer(
-    NpgsqlDataSource dataSource, IOptions<SequencerOptions> options, ILogger<LogSequencer> logger) : BackgroundService
+    SessionDataSource dataSource, IOptions<SequencerOptions> options, ILogger<LogSequencer> logger) : BackgroundService
 {
     public const long LeaderLockKey = 0x5041_5953_4551_4E43; // "PAYSEQNC"
 

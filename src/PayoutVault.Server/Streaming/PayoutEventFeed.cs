@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Server.Logging;
+using PayoutVault.Server.Storage;
 
 namespace PayoutVault.Server.Streaming;
 
@@ -10,7 +11,7 @@ namespace PayoutVault.Server.Streaming;
 /// polls as the fallback, so a webhook stored by another replica reaches this one's subscribers either way.
 /// </summary>
 public sealed class PayoutEventFeed(
-    PayoutEventLog log, NpgsqlDataSource dataSource, IOptions<StreamingOptions> options, ILogger<PayoutEventFeed> logger)
+    PayoutEventLog log, SessionDataSource dataSource, IOptions<StreamingOptions> options, ILogger<PayoutEventFeed> logger)
     : BackgroundService
 {
     /// <summary>Every event with CoveredFrom &lt; seq &lt;= UpTo, in seq order.</summary>

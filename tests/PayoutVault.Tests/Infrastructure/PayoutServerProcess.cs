@@ -57,6 +57,8 @@ public sealed class PayoutServerProcess : IAsyncDisposable
         var permissions = PayoutVault.Server.Security.Permissions.All.Order(StringComparer.Ordinal).ToArray();
         for (var i = 0; i < permissions.Length; i++)
             all.TryAdd($"Vault:Access:Callers:anonymous:{i}", permissions[i]);
+        // The test clusters are single nodes (a test may still override this).
+        all.TryAdd("Vault:Database:AllowSingleNode", "true");
         foreach (var (key, value) in all) psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";

@@ -168,6 +168,8 @@ public sealed class VaultServer : IAsyncDisposable
             "--Vault:Grpc:BindAddress=127.0.0.1",
             "--Vault:Grpc:Port=0",
             "--Vault:Grpc:AllowInsecure=true",
+            // The shared test cluster is a single node; tests of the replication check override this via Settings.
+            "--Vault:Database:AllowSingleNode=true",
         };
         // Development mode has one caller, "anonymous"; tests about permissions override this list via Settings.
         var permissions = PayoutVault.Server.Security.Permissions.All.Order(StringComparer.Ordinal).ToArray();
