@@ -30,34 +30,62 @@ public static class CardNumberDetector
 
     public static bool ContainsCardNumber(string? text) => text is not null && ContainsCardNumber(text.AsSpan());
 
-    public static bool ContainsCardNumber(ReadOnlySpan<char> text)
+    public static bool ContainsCardNumber(ReadOnlySpan<char> text) => Find(text, 0) is not null;
+
+    /// <summary>
+    /// The text with every stretch the detector flags (from the first to the last digit of the flagged groups)
+    /// replaced by "[masked]"; for free text that must be kept (a bank's error description) rather than refused.
+    /// </summary>
+    public static string? Mask(string? text)
     {
-        // Digits of the current letter-free stretch, and where each of its groups ends.
-        Span<byte> digits = text.Length <= 512 ? stackalloc byte[text.Length] : new byte[text.Length];
-        var groupEnds = new List<int>();
+        if (string.IsNullOrEmpty(text)) return text;
+        StringBuilder? output = null;
+        var copied = 0;
+        while (Find(text, copied) is { } hit)
+        {
+            output ??= new StringBuilder(text.Length);
+            output.Append(text, copied, hit.Start - copied).Append("[masked]");
+            copied = hit.End;
+        }
+        return output is null ? text : output.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    /// <summary>The char range of the first card number at or after <paramref name="from"/>, or null.</summary>
+    private static (int Start, int End)? Find(ReadOnlySpan<char> text, int from)
+    {
+        // Digits of the current letter-free stretch, and per group: where its digits end and where it sits in the text.
+        var length = text.Length - from;
+        Span<byte> digits = length <= 512 ? stackalloc byte[length] : new byte[length];
+        var groups = new List<(int DigitsEnd, int CharStart, int CharEnd)>();
         var count = 0;
-        var i = 0;
+        var groupStart = -1;
+        var i = from;
         while (i <= text.Length)
         {
             int value = 0, width = 1;
             var kind = i < text.Length ? Classify(text, i, out value, out width) : CharKind.End;
             if (kind == CharKind.Digit)
             {
+                if (groupStart < 0) groupStart = i;
                 digits[count++] = (byte)value;
                 i += width;
                 continue;
             }
-            if (groupEnds.Count == 0 ? count > 0 : groupEnds[^1] < count) groupEnds.Add(count);
+            if (groupStart >= 0)
+            {
+                groups.Add((count, groupStart, i));
+                groupStart = -1;
+            }
             if (kind is CharKind.Letter or CharKind.End)
             {
-                if (StretchHoldsCardNumber(digits[..count], groupEnds)) return true;
+                if (StretchHoldsCardNumber(digits[..count], groups) is { } hit) return hit;
                 count = 0;
-                groupEnds.Clear();
-                if (kind == CharKind.End) return false;
+                groups.Clear();
+                if (kind == CharKind.End) return null;
             }
             i += width;
         }
-        return false;
+        return null;
     }
 
     private enum CharKind { Digit, Letter, Separator, End }
@@ -83,22 +111,26 @@ public static class CardNumberDetector
         return Rune.IsLetter(rune) ? CharKind.Letter : CharKind.Separator;
     }
 
-    /// <summary>Every run of consecutive groups with 12-19 digits, and every single group of 12+, against Luhn.</summary>
-    private static bool StretchHoldsCardNumber(ReadOnlySpan<byte> digits, List<int> groupEnds)
+    /// <summary>Every run of consecutive groups with 12-19 digits, and every single group of 12+, against Luhn;
+    /// the char range of the first that passes.</summary>
+    private static (int Start, int End)? StretchHoldsCardNumber(ReadOnlySpan<byte> digits,
+        List<(int DigitsEnd, int CharStart, int CharEnd)> groups)
     {
-        if (digits.Length < MinDigits) return false;
-        for (var first = 0; first < groupEnds.Count; first++)
+        if (digits.Length < MinDigits) return null;
+        for (var first = 0; first < groups.Count; first++)
         {
-            var start = first == 0 ? 0 : groupEnds[first - 1];
-            if (groupEnds[first] - start > MaxDigits && PassesLuhn(digits[start..groupEnds[first]])) return true;
-            for (var last = first; last < groupEnds.Count; last++)
+            var start = first == 0 ? 0 : groups[first - 1].DigitsEnd;
+            if (groups[first].DigitsEnd - start > MaxDigits && PassesLuhn(digits[start..groups[first].DigitsEnd]))
+                return (groups[first].CharStart, groups[first].CharEnd);
+            for (var last = first; last < groups.Count; last++)
             {
-                var length = groupEnds[last] - start;
+                var length = groups[last].DigitsEnd - start;
                 if (length > MaxDigits) break;
-                if (length >= MinDigits && PassesLuhn(digits[start..groupEnds[last]])) return true;
+                if (length >= MinDigits && PassesLuhn(digits[start..groups[last].DigitsEnd]))
+                    return (groups[first].CharStart, groups[last].CharEnd);
             }
         }
-        return false;
+        return null;
     }
 
     /// <summary>Luhn over digit values (0-9, not ASCII).</summary>

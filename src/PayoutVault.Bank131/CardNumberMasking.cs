@@ -11,7 +11,13 @@ public static class CardNumberMasking
     /// <summary>Shortest digit run treated as a possible PAN (card numbers are 12 to 19 digits).</summary>
     private const int MinDigits = 12;
 
-    public static string? Mask(string? text)
+    /// <summary>
+    /// Masks every unbroken or singly-separated run of 12+ ASCII digits (Luhn or not), then whatever the shared
+    /// <see cref="CardNumberDetector"/> still flags (other digit scripts, other separators).
+    /// </summary>
+    public static string? Mask(string? text) => CardNumberDetector.Mask(MaskDigitRuns(text));
+
+    private static string? MaskDigitRuns(string? text)
     {
         if (string.IsNullOrEmpty(text))
         {

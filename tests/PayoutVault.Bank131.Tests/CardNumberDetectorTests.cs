@@ -90,6 +90,28 @@ public sealed class CardNumberDetectorTests
         gen.Sample(s => !CardNumberDetector.ContainsCardNumber(s), iter: 10_000);
     }
 
+    [Theory]
+    [InlineData("Card ４１１１ １１１１ １１１１ １１１１ is unknown", "Card [masked] is unknown")]
+    [InlineData("card 4111.1111.1111.1111, and 5555/5555/5555/4444.", "card [masked], and [masked].")]
+    [InlineData("nothing to hide: ref 12345", "nothing to hide: ref 12345")]
+    public void Mask_replaces_exactly_the_flagged_digits(string text, string expected) =>
+        Assert.Equal(expected, CardNumberDetector.Mask(text));
+
+    [Fact]
+    public void Masked_text_never_holds_a_card_number_however_written()
+    {
+        var gen =
+            from pan in CardNumber
+            from zero in Gen.OneOf(DigitZeros)
+            from cuts in Gen.Int[1, pan.Length - 1].Array[0, 6]
+            from separators in Gen.OneOf(Separators).Array[6]
+            from prefix in Gen.OneOf("", "Card ", "number=", "ошибка: ")
+            from suffix in Gen.OneOf("", " is unknown", ".")
+            select prefix + Render(pan, cuts, separators, null, zero) + suffix;
+
+        gen.Sample(text => !CardNumberDetector.ContainsCardNumber(CardNumberMasking.Mask(text)), iter: 10_000);
+    }
+
     /// <summary>A Luhn-valid number of 12 to 19 ASCII digits.</summary>
     private static readonly Gen<string> CardNumber =
         Gen.Int[12, 19].SelectMany(n => Gen.Char['0', '9'].Array[n - 1]).Select(body =>

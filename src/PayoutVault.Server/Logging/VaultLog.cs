@@ -110,9 +110,9 @@ public static partial class VaultLog
     [LoggerMessage(1621, LogLevel.Error, "Audit checkpoint at record {Seq} could not be appended to the anchor file: {ErrorType}; the next checkpoint is anchored again")]
     public static partial void AnchorWriteFailed(ILogger logger, long seq, string errorType);
 
-    [LoggerMessage(1700, LogLevel.Information, "This replica is now the log sequencer: it seals the audit chain and the payout event log")]
+    [LoggerMessage(1630, LogLevel.Information, "This replica is now the log sequencer: it seals the audit chain and the payout event log")]
     public static partial void SequencerLeading(ILogger logger);
 
-    [LoggerMessage(1701, LogLevel.Warning, "Log sequencer pass failed: {ErrorType}; retrying")]
+    [LoggerMessage(1631, LogLevel.Warning, "Log sequencer pass failed: {ErrorType}; retrying")]
     public static partial void SequencerFailed(ILogger logger, string errorType);
 }

@@ -74,7 +74,8 @@ public sealed class PayoutIdempotencyTests(PayoutEnvironmentFixture fixture) : I
         }
         var ex = await RpcErrors.ExpectAsync(StatusCode.AlreadyExists, () => Env.Payouts.CreatePayoutAsync(other).ResponseAsync);
 
-        // The key is caller text: it is never echoed into a reply or a log line (it could hold card digits).
+        // The existing payout is named; the key is not quoted (caller free text, and the message reaches logs).
+        Assert.Contains(first.PayoutId, ex.Status.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(request.IdempotencyKey, ex.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(1, await RowsForKeyAsync(request.IdempotencyKey));
         Assert.Equal(received, (await Env.Sandbox.InitPayoutRequestsAsync()).Count);

@@ -62,6 +62,39 @@ public sealed class HandshakeIsolationTests(HandshakeIsolationFixture fx) : ICla
     }
 
     [Fact]
+    public async Task PeerThatNeverFinishesTheHandshake_IsDisconnected_WhileOthersAreServed()
+    {
+        // A TCP connection that sends half a TLS record and then nothing: the handshake timeout closes it.
+        using var stalled = new System.Net.Sockets.TcpClient();
+        await stalled.ConnectAsync(System.Net.IPAddress.Loopback, V.Address.Port);
+        var stream = stalled.GetStream();
+        await stream.WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00 }); // a handshake record header, no body
+
+        var health = await new Health.HealthClient(V.Channel("auditor")).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a hang detector, not a timing claim
+        var read = await ReadUntilClosedAsync(stream, bound.Token);
+        Assert.Equal(0, read);
+        Assert.True(MutualTls.HandshakeTimeout <= TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task<int> ReadUntilClosedAsync(System.Net.Sockets.NetworkStream stream, CancellationToken ct)
+    {
+        var buffer = new byte[256];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, ct)) > 0) { } // an alert may come first; then the close
+            return n;
+        }
+        catch (IOException)
+        {
+            return 0; // reset: closed all the same
+        }
+    }
+
+    [Fact]
     public async Task TrustedCertificateNamingAUrl_IsAdmitted_WithRevocationFromTheCrlFileAlone()
     {
         await using var listener = new SilentListener();
