@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
@@ -26,7 +27,7 @@ public static class GrpcFramingCases
     {
         public string? ExpectedAudit => Grpc switch
         {
-            StatusCode.InvalidArgument => Server.Audit.AuditActions.RequestFailed,
+            StatusCode.InvalidArgument or StatusCode.NotFound => Server.Audit.AuditActions.RequestFailed,
             StatusCode.PermissionDenied => Server.Audit.AuditActions.AuthPermissionDenied,
             _ => null, // UNIMPLEMENTED, or an HTTP refusal: the framework answers before any vault code runs
         };
@@ -57,8 +58,24 @@ public static class GrpcFramingCases
         var body = new Contracts.V1.GetTokenRequest { Token = BadValues.UnknownId("tok_") }.ToByteArray();
         yield return new FramingCase("gRPC framing", new Frame("content type application/json", "/payoutvault.v1.TokenService/GetToken",
             [.. Header(0, (uint)body.Length), .. body], "application/json"), CardCollector, HttpStatusCode.UnsupportedMediaType, StatusCode.Internal);
+        // Controls: the same message well framed, plain and compressed the two ways the vault decodes, is read and
+        // answered (NOT_FOUND for a token nobody has), so the framing check refuses only what is broken.
+        var getToken = "/payoutvault.v1.TokenService/GetToken";
+        yield return new FramingCase("gRPC framing", new Frame("control: well framed", getToken, [.. Header(0, (uint)body.Length), .. body]),
+            CardCollector, HttpStatusCode.OK, StatusCode.NotFound);
+        foreach (var (encoding, compressed) in new[] { ("gzip", Compress(body, s => new GZipStream(s, CompressionLevel.Fastest))),
+                     ("deflate", Compress(body, s => new ZLibStream(s, CompressionLevel.Fastest))) })
+            yield return new FramingCase("gRPC framing", new Frame($"control: well framed, {encoding}-compressed", getToken,
+                [.. Header(1, (uint)compressed.Length), .. compressed], Encoding: encoding), CardCollector, HttpStatusCode.OK, StatusCode.NotFound);
         yield return new FramingCase("gRPC framing", new Frame("an RPC the contract does not have", "/payoutvault.v1.TokenService/Detokenize",
             [.. Header(0, (uint)body.Length), .. body]), CardCollector, HttpStatusCode.OK, StatusCode.Unimplemented);
+    }
+
+    private static byte[] Compress(byte[] data, Func<Stream, Stream> compressor)
+    {
+        using var output = new MemoryStream();
+        using (var stream = compressor(output)) stream.Write(data);
+        return output.ToArray();
     }
 
     private static IEnumerable<Frame> Broken(string method)

@@ -295,7 +295,7 @@ public static class WebhookCases
             foreach (var (field, set, plainReason, formatReason) in fields)
             {
                 var body = Spoiled(b => set(b, text));
-                var reason = text.Contains('\u200B', StringComparison.Ordinal) ? formatReason : plainReason;
+                var reason = text.Contains('\u200B', StringComparison.Ordinal) && !MaskedAway(field, text) ? formatReason : plainReason;
                 yield return reason is null
                     ? Kept($"{field}: {name}", body)
                     : Signed($"{field}: {name}", body, HttpStatusCode.BadRequest, reason);
@@ -306,6 +306,15 @@ public static class WebhookCases
         yield return Kept("metadata value: card number as a JSON number",
             Edited(b => b.Replace("\"delivery\"", "\"n\":4111111111111111,\"delivery\"", StringComparison.Ordinal)));
     }
+
+    /// <summary>
+    /// Error descriptions are masked as they are read (<see cref="Bank131.CardNumberMasking"/>) before the check for
+    /// control characters, so a zero-width space inside the masked number goes with it; one outside stays and is
+    /// refused. Which of the two happens depends on where the detector finds the card number in the text.
+    /// </summary>
+    private static bool MaskedAway(string field, string text) =>
+        field.EndsWith("error.description", StringComparison.Ordinal)
+        && !Bank131.LongDigitRun.HasControl(Bank131.CardNumberMasking.Mask(text), allowLineBreaks: true);
 
     private static JsonObject Session(JsonObject b) => b["session"]!.AsObject();
     private static JsonObject Payment(JsonObject b) => Session(b)["payments"]![0]!.AsObject();
