@@ -90,7 +90,11 @@ public static class ServiceRegistration
 
     public static IServiceCollection AddVaultStreaming(this IServiceCollection services)
     {
-        services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section);
+        // A zero page size made a subscription spin against the database; a zero buffer served nobody live.
+        services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section)
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.LiveBufferSize > 0 && o.CatchUpPageSize > 0,
+                "Vault:Streaming: PollInterval, LiveBufferSize and CatchUpPageSize must be positive")
+            .ValidateOnStart();
         services.AddSingleton<PayoutEventLog>();
         services.AddSingleton<PayoutEventFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<PayoutEventFeed>());
