@@ -53,7 +53,8 @@ public static class VaultctlApp
             await error.WriteLineAsync(UsageHint(parse.CommandResult));
             return ExitCodes.Usage;
         }
-        catch (OperationCanceledException)
+        // Ctrl+C or SIGTERM cancels the token the commands pass on; a gRPC call then ends as Cancelled.
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
             await error.WriteLineAsync("vaultctl: interrupted");
             return ExitCodes.Interrupted;
