@@ -165,6 +165,7 @@ public static class ServiceRegistration
         app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcService<PayoutGrpcService>();
         app.MapGrpcService<Rotation.KeyGrpcService>();
+        app.MapGrpcService<Capture.CaptureGrpcService>();
         app.MapGrpcHealthChecksService();
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) app.MapGrpcReflectionService();
         return app;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using PayoutVault.Server.Capture;
 using PayoutVault.Server.Keys;
 using PayoutVault.Server.Logging;
 using PayoutVault.Server.Security;
@@ -35,6 +36,7 @@ public static class VaultHost
         builder.Services.AddVaultRetention();
         builder.Services.AddVaultPayouts(builder.Configuration);
         builder.Services.AddVaultStreaming();
+        builder.Services.AddVaultCapture(builder.Configuration);
         var payoutsEnabled = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true;
         if (payoutsEnabled) builder.Services.AddVaultWebhooks();
         builder.Services.AddVaultGrpc(builder.Configuration);
@@ -42,6 +44,8 @@ public static class VaultHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Before the gRPC pipeline: the capture listener's gate and rate limits run first.
+        if (builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>()?.Enabled == true) app.MapVaultCapture();
         app.MapVaultGrpc(builder.Configuration);
         if (payoutsEnabled) app.MapBank131Webhooks();
         return app;
@@ -182,6 +186,8 @@ public static class VaultHost
             if (bank.Enabled)
                 kestrel.Listen(IPAddress.TryParse(webhooks.BindAddress, out var hookIp) ? hookIp : IPAddress.Loopback,
                     webhooks.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            // The hosted card-capture page has a listener of its own, opened only when configured.
+            CaptureListener.Listen(kestrel, builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>() ?? new());
         });
     }
 }
