@@ -1,6 +1,6 @@
 // The hosted card form. Checks the fields as the person types (Luhn, expiry), sends the card to the vault over
 // the page's own origin only, and hands the resulting token and display data to the parent window with
-// postMessage, addressed to the session's origins exactly: never "*". The card number never leaves this frame
+// postMessage, addressed to the session's origins exactly, never to any origin. The card number never leaves this frame
 // except in the POST to the vault.
 (function () {
   'use strict';
