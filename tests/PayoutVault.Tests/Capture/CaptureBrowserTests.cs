@@ -111,6 +111,7 @@ public sealed class CaptureBrowserTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.DoesNotContain(list, r => r.Url.Contains(CaptureVault.SecretOf(created.Url), StringComparison.Ordinal)); // fragment never sent
         foreach (var line in console) Assert.False(CardDataScanner.ContainsPanDigits(line, pan), "the card number is in the console: " + line);
         Assert.Contains(console, l => l.Contains("parent received", StringComparison.Ordinal));
+        Assert.False(CardDataScanner.ContainsPanDigits(_capture.Vault.Logs.AllText(includeTraceIds: false), pan), "the card number is in the vault's log");
 
         // The backend learns the same result over gRPC.
         var session = await _capture.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = created.Session.SessionId });

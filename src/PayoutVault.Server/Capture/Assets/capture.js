@@ -1,7 +1,7 @@
 // The hosted card form. Checks the fields as the person types (Luhn, expiry), sends the card to the vault over
 // the page's own origin only, and hands the resulting token and display data to the parent window with
-// postMessage, addressed to the session's origins exactly, never to any origin. The card number never leaves this frame
-// except in the POST to the vault.
+// postMessage, addressed to each of the session's origins exactly (never a wildcard target). The card number
+// never leaves this frame except in the POST to the vault.
 (function () {
   'use strict';
   var root = document.getElementById('capture');
