@@ -159,8 +159,9 @@ public static class VaultHost
     }
 
     /// <summary>The webhook listener's base address (e.g. http://127.0.0.1:7432), or null when payouts are off.
-    /// Kestrel reports addresses in listen order: gRPC first, then webhooks.</summary>
-    public static string? WebhookAddress(WebApplication app) => GrpcAddresses(app).Skip(1).FirstOrDefault();
+    /// Kestrel reports addresses in listen order: gRPC first, then webhooks, then the capture page.</summary>
+    public static string? WebhookAddress(WebApplication app) =>
+        app.Services.GetRequiredService<IOptions<Bank131Settings>>().Value.Enabled ? GrpcAddresses(app).Skip(1).FirstOrDefault() : null;
 
     /// <summary>Every bound address, gRPC first, then the webhook listener when there is one (with the real port when
     /// 0 was configured).</summary>
