@@ -267,6 +267,16 @@ public sealed partial class CapturePageTests(CaptureVaultFixture fx) : IClassFix
         Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
     }
 
+    [Fact]
+    public void StartupLines_NameTheCaptureListener_AndNotAsTheWebhookListener()
+    {
+        var logs = V.Vault.Logs.Entries;
+        var listening = Assert.Single(logs, e => e.EventId.Id == 2000);
+        Assert.Contains(V.Origin, listening.Message, StringComparison.Ordinal);
+        var started = Assert.Single(logs, e => e.EventId.Id == 1000);
+        Assert.Contains("off", started.Properties.Single(p => p.Key == "WebhookEndpoint").Value, StringComparison.Ordinal);
+    }
+
     private static string Header(HttpResponseMessage r, string name) =>
         r.Headers.TryGetValues(name, out var v) ? string.Join(", ", v)
         : r.Content.Headers.TryGetValues(name, out var c) ? string.Join(", ", c) : "";
