@@ -1,4 +1,5 @@
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Capture;
 
 namespace PayoutVault.Server.Capture;
 

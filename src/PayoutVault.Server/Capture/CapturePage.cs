@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
+using PayoutVault.Core.Capture;
 
 namespace PayoutVault.Server.Capture;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using PayoutVault.Core.Capture;
 
 namespace PayoutVault.Server.Capture;
 

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Errors;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Errors;
+using PayoutVault.Core.Tokens;
+using PayoutVault.Core.Capture;
 
 namespace PayoutVault.Server.Capture;
 

@@ -1,6 +1,6 @@
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Security;
+using PayoutVault.Core.Security;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Capture;

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Capture;
