@@ -19,6 +19,7 @@ public static class RotationRegistration
         services.AddSingleton<ReencryptionJob>();
         services.AddHostedService(sp => sp.GetRequiredService<ReencryptionJob>());
         services.AddSingleton<KeyRotator>();
+        services.AddHostedService<DataKeyLimitWatcher>();
         services.AddSingleton<KeyStatusReader>();
         return services;
     }

@@ -60,6 +60,7 @@ public static class ServiceRegistration
 
     public static IServiceCollection AddVaultTokens(this IServiceCollection services)
     {
+        services.AddSingleton<DataKeyBudget>();
         services.AddSingleton<CardCrypto>();
         services.AddSingleton<CardStore>();
         services.AddSingleton<TokenizeWriter>();
