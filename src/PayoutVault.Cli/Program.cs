@@ -29,6 +29,9 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
           keys status --vault URL                       key versions, rotation progress, master key id
           keys rewrap --pg CONNSTR --old-key FILE --new-key FILE   re-wrap key versions under a new master key
                       (--old-shares F1,F2,.. / --new-shares F1,F2,.. instead of a key file)
+                      (--old-hsm-key LABEL / --new-hsm-key LABEL with --hsm-module LIB --hsm-token LABEL --hsm-pin-file FILE)
+          keys hsm-init --hsm-module LIB (--hsm-token LABEL | --hsm-slot N) --hsm-pin-file FILE [--label LABEL]
+                        generate the master key inside a PKCS#11 token; prints its label and check value
           audit verify (--pg CONNSTR | --file EXPORT) [--trusted-key HEX]   verify the hash chain and checkpoints
                        [--anchors FILE] [--expect-head SEQ:HASH]   and that no tail is missing behind a head kept off-box
           audit export --pg CONNSTR --out FILE          export the audit trail as JSON lines

@@ -14,6 +14,9 @@ public static class KeysCommand
           keys rotate-fingerprint --vault URL [--wait]   new fingerprint key version; fingerprints recomputed online
           keys status             --vault URL            key versions, rotation progress, master key id + check value
           keys rewrap --pg CONNSTR --old-key FILE --new-key FILE   re-wrap every key version under a new master key
+                      (--old-/--new-shares F1,F2,... or --old-/--new-hsm-key LABEL with the --hsm-* options: file <-> HSM)
+          """ + KeysHsmInitCommand.Usage + """
+
         """;
 
     public static async Task<int> RunAsync(CliArgs args)
@@ -24,6 +27,7 @@ public static class KeysCommand
             case "rotate-fingerprint": return await RotateAsync(args, fingerprint: true);
             case "status": return await StatusAsync(args);
             case "rewrap": return await KeysRewrapCommand.RunAsync(args);
+            case "hsm-init": return await KeysHsmInitCommand.RunAsync(args);
             default: throw new CliUsageException("usage:\n" + Usage);
         }
     }

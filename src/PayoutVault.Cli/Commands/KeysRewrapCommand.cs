@@ -15,11 +15,11 @@ public static class KeysRewrapCommand
     public static async Task<int> RunAsync(CliArgs args)
     {
         var connectionString = args.Required("pg");
-        using var oldKey = LoadKey(args, "old");
-        using var newKey = LoadKey(args, "new");
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         try
         {
+            using var oldKey = LoadKey(args, "old");
+            using var newKey = LoadKey(args, "new");
             var who = new AuditContext("operator:" + Environment.UserName, "vaultctl-keys-rewrap");
             var result = await MasterKeyRewrap.RunAsync(dataSource, oldKey, newKey,
                 new AuditLog(dataSource, TimeProvider.System), who, CancellationToken.None);
@@ -34,9 +34,17 @@ public static class KeysRewrapCommand
         }
     }
 
-    /// <summary>--old-key FILE or --old-shares F1,F2,... (and the same for new): a key file, or K of its share files.</summary>
-    private static MasterKey LoadKey(CliArgs args, string which) =>
-        args.Optional(which + "-shares") is { } shares
+    /// <summary>
+    /// --old-key FILE, --old-shares F1,F2,... or --old-hsm-key LABEL (and the same for new): a key file, K of its
+    /// share files, or a key in the token named by the --hsm-* options. File to HSM and HSM to file (disaster
+    /// recovery) are the same re-wrap.
+    /// </summary>
+    private static IMasterKey LoadKey(CliArgs args, string which)
+    {
+        if (args.Optional(which + "-hsm-key") is { } label)
+            return Server.Keys.Hsm.Pkcs11MasterKey.Open(HsmArgs.Parse(args, label), "--" + which + "-hsm-key");
+        return args.Optional(which + "-shares") is { } shares
             ? MasterKeyShares.Load(shares.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             : MasterKeyFile.Load(args.Required(which + "-key"));
+    }
 }

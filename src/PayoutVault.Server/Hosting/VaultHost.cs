@@ -56,7 +56,7 @@ public static class VaultHost
         await CheckReplicationAuditingRefusalAsync(app, options.Database, logger, ct);
         foreach (var applied in await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct))
             VaultLog.MigrationApplied(logger, applied);
-        var master = app.Services.GetRequiredService<MasterKey>();
+        var master = app.Services.GetRequiredService<IMasterKey>();
         await InitializeKeysAuditingRefusalAsync(app, master, ct);
         await app.Services.GetRequiredService<KeyRing>().RefreshAsync(ct);
         await app.Services.GetRequiredService<Audit.AuditCheckpointer>().RegisterKeyAsync(ct);
@@ -74,7 +74,7 @@ public static class VaultHost
     /// is audited before start-up fails (PCI DSS 3.7.7: key substitution attempts leave a record), unless the
     /// database itself cannot take the record, in which case the refusal still stands.
     /// </summary>
-    private static async Task InitializeKeysAuditingRefusalAsync(WebApplication app, MasterKey master, CancellationToken ct)
+    private static async Task InitializeKeysAuditingRefusalAsync(WebApplication app, IMasterKey master, CancellationToken ct)
     {
         try
         {
