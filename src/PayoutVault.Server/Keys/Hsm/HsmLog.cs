@@ -14,7 +14,4 @@ internal static partial class HsmLog
 
     [LoggerMessage(2102, LogLevel.Warning, "Master key {KeyLabel} in PKCS#11 {Token} is available again (check value {CheckValue})")]
     public static partial void TokenRecovered(ILogger logger, string keyLabel, string token, string checkValue);
-
-    [LoggerMessage(2103, LogLevel.Warning, "Refreshing the key ring failed: {ErrorType}: {Problem}")]
-    public static partial void RefreshFailed(ILogger logger, string errorType, string problem);
 }
