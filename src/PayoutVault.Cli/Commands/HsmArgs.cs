@@ -1,5 +1,5 @@
 using System.Globalization;
-using PayoutVault.Server.Keys.Hsm;
+using PayoutVault.Core.Keys.Hsm;
 
 namespace PayoutVault.Cli.Commands;
 

@@ -1,5 +1,5 @@
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Keys.Hsm;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Keys.Hsm;
 
 namespace PayoutVault.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using Npgsql;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Rotation;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Rotation;
 
 namespace PayoutVault.Cli.Commands;
 
@@ -42,7 +42,7 @@ public static class KeysRewrapCommand
     private static IMasterKey LoadKey(CliArgs args, string which)
     {
         if (args.Optional(which + "-hsm-key") is { } label)
-            return Server.Keys.Hsm.Pkcs11MasterKey.Open(HsmArgs.Parse(args, label), "--" + which + "-hsm-key");
+            return Core.Keys.Hsm.Pkcs11MasterKey.Open(HsmArgs.Parse(args, label), "--" + which + "-hsm-key");
         return args.Optional(which + "-shares") is { } shares
             ? MasterKeyShares.Load(shares.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             : MasterKeyFile.Load(args.Required(which + "-key"));

@@ -56,7 +56,7 @@ public sealed class KeyOptions
     /// The master key inside a PKCS#11 token (HSM): module, token, user PIN file, key label. The key never enters
     /// the vault's memory; see Keys/Hsm.
     /// </summary>
-    public Keys.Hsm.Pkcs11Options Pkcs11 { get; set; } = new();
+    public Core.Keys.Hsm.Pkcs11Options Pkcs11 { get; set; } = new();
 
     /// <summary>How many key sources are set; exactly one must be.</summary>
     internal int SourcesSet =>

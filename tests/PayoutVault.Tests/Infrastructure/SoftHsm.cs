@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using PayoutVault.Server.Keys.Hsm;
+using PayoutVault.Core.Keys.Hsm;
 
 namespace PayoutVault.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Keys;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Keys.Hsm;

@@ -1,10 +1,10 @@
 using System.Text;
 using Net.Pkcs11Interop.Common;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Keys.Hsm;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Keys.Hsm;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 using PayoutVault.Tests.Rotation;
 

@@ -1,6 +1,6 @@
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Keys;
 using PayoutVault.Tests.Infrastructure;
 using PayoutVault.Tests.Rotation;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Keys.Hsm;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Keys.Hsm;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Keys.Hsm;
