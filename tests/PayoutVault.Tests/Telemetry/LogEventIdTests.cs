@@ -11,8 +11,8 @@ public sealed class LogEventIdTests
     [Fact]
     public void EveryLogEventId_IsDeclaredOnce()
     {
-        // The host and the domain library both log: ids must be unique across the two.
-        var declared = new[] { typeof(PayoutVault.Server.Hosting.VaultHost).Assembly, typeof(PayoutVault.Core.Keys.KeyRing).Assembly }
+        // The host and the domain library (VaultLog, RotationLog, CaptureLog live there since the split).
+        var declared = new[] { typeof(PayoutVault.Server.Hosting.VaultHost).Assembly, typeof(PayoutVault.Core.Logging.VaultLog).Assembly }
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
             .Select(m => (Method: $"{m.DeclaringType!.Name}.{m.Name}", Attribute: m.GetCustomAttribute<LoggerMessageAttribute>()))
