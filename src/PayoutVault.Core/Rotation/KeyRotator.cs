@@ -73,7 +73,7 @@ public sealed class KeyRotator(
     }
 
     /// <summary>The configured master key that the database names active; rotation wraps new versions with it.</summary>
-    private async Task<MasterKey> ActiveMasterKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    private async Task<IMasterKey> ActiveMasterKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT key_id FROM master_keys WHERE state = 'active'", conn, tx);
         var id = (string?)await cmd.ExecuteScalarAsync(ct)

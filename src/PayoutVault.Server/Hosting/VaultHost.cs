@@ -68,7 +68,7 @@ public static class VaultHost
         await CheckReplicationAuditingRefusalAsync(app, options.Database, logger, ct);
         foreach (var applied in await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct))
             VaultLog.MigrationApplied(logger, applied);
-        var master = app.Services.GetRequiredService<MasterKey>();
+        var master = app.Services.GetRequiredService<IMasterKey>();
         await InitializeKeysAuditingRefusalAsync(app, master, ct);
         var ring = app.Services.GetRequiredService<KeyRing>();
         await ring.RefreshAsync(ct);
@@ -91,7 +91,7 @@ public static class VaultHost
     /// is audited before start-up fails (PCI DSS 3.7.7: key substitution attempts leave a record), unless the
     /// database itself cannot take the record, in which case the refusal still stands.
     /// </summary>
-    private static async Task InitializeKeysAuditingRefusalAsync(WebApplication app, MasterKey master, CancellationToken ct)
+    private static async Task InitializeKeysAuditingRefusalAsync(WebApplication app, IMasterKey master, CancellationToken ct)
     {
         try
         {
