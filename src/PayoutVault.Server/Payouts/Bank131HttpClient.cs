@@ -3,6 +3,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using PayoutVault.Bank131;
 using Polly;
+using Polly.Timeout;
 
 namespace PayoutVault.Server.Payouts;
 
@@ -81,7 +82,13 @@ public static class Bank131HttpClient
             SamplingDuration = r.SamplingDuration,
             BreakDuration = r.BreakDuration,
         });
-        pipeline.AddTimeout(r.AttemptTimeout < bank.Timeout ? r.AttemptTimeout : bank.Timeout);
+        // A session/status attempt gets AttemptTimeout, leaving time for a retry within the total; init/payout has
+        // one attempt only, and it gets the whole Vault:Bank131:Timeout.
+        var statusAttempt = r.AttemptTimeout < bank.Timeout ? r.AttemptTimeout : bank.Timeout;
+        pipeline.AddTimeout(new TimeoutStrategyOptions
+        {
+            TimeoutGenerator = args => ValueTask.FromResult(IsSessionStatus(args.Context) ? statusAttempt : bank.Timeout),
+        });
     }
 
     private static bool IsSessionStatus(ResilienceContext context) =>

@@ -9,8 +9,9 @@ public sealed class Bank131Resilience
 {
     public const string Section = "Vault:Bank131:Resilience";
 
-    /// <summary>Longest wait for the bank's answer headers in one attempt (capped by Vault:Bank131:Timeout). Below
-    /// the total, a hung session/status attempt leaves time for a retry.</summary>
+    /// <summary>Longest wait for the bank's answer headers in one session/status attempt (capped by
+    /// Vault:Bank131:Timeout), so a hung attempt leaves time for a retry. init/payout has one attempt, which gets the
+    /// whole Vault:Bank131:Timeout.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Retries of a session/status call that failed transiently (HTTP 5xx, 408, 429, a broken connection,
