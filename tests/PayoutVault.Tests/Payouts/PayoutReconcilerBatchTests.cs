@@ -30,12 +30,14 @@ public sealed class PayoutReconcilerBatchTests
         var poison = ids[0];
         var rest = ids.Skip(1).ToArray();
 
-        // The stored row of the first one can no longer become a bank request (the body writer refuses the currency);
-        // then all four are due at once, in one batch.
-        Assert.Equal(1, await Db.ExecuteAsync(env.Vault.ConnectionString,
-            "UPDATE payouts SET currency = 'r1b' WHERE payout_id = @p", ("p", poison)));
-        Assert.Equal(4, await Db.ExecuteAsync(env.Vault.ConnectionString,
-            "UPDATE payouts SET next_check_at = now() WHERE payout_id = ANY(@ids)", ("ids", ids.ToArray())));
+        // The stored row of the first one can no longer become a bank request (the body writer refuses the currency).
+        // All four fall due at once, in one batch, the broken one first (due earliest, and first in the table).
+        Assert.Equal(4, await Db.ExecuteAsync(env.Vault.ConnectionString, """
+            UPDATE payouts SET
+                currency = CASE WHEN payout_id = @p THEN 'r1b' ELSE currency END,
+                next_check_at = CASE WHEN payout_id = @p THEN now() - interval '1 second' ELSE now() END
+            WHERE payout_id = ANY(@ids)
+            """, ("p", poison), ("ids", ids.ToArray())));
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (DateTime.UtcNow < deadline && !await AllResentAsync(env, rest)) await Task.Delay(100);
