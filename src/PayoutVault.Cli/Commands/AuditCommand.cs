@@ -1,4 +1,4 @@
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 
 namespace PayoutVault.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Keys;
 
 namespace PayoutVault.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using Npgsql;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Rotation;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Rotation;
 
 namespace PayoutVault.Cli.Commands;
 

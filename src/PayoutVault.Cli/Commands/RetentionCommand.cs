@@ -1,6 +1,6 @@
 using System.Globalization;
 using Npgsql;
-using PayoutVault.Server.Retention;
+using PayoutVault.Core.Retention;
 
 namespace PayoutVault.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Keys;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Payouts;

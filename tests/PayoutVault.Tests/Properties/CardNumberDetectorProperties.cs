@@ -1,6 +1,6 @@
 using CsCheck;
 using PayoutVault.Bank131;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Properties;

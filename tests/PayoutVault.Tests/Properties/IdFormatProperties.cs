@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using CsCheck;
 using PayoutVault.Bank131;
-using PayoutVault.Server.Payouts;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Payouts;
+using PayoutVault.Core.Tokens;
 
 namespace PayoutVault.Tests.Properties;
 

@@ -1,5 +1,6 @@
 using CsCheck;
-using PayoutVault.Server.Payouts;
+using PayoutVault.Core.Payouts;
+using PayoutVault.Server.Grpc;
 
 namespace PayoutVault.Tests.Properties;
 

@@ -1,5 +1,5 @@
 using CsCheck;
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Keys;
 
 namespace PayoutVault.Tests.Properties;
 

@@ -1,7 +1,8 @@
 using PayoutVault.Cli;
 using PayoutVault.Cli.Commands;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Tests.Infrastructure;
 
