@@ -3,10 +3,17 @@ using Npgsql;
 
 namespace PayoutVault.Core.Audit;
 
-/// <summary>Loads the audit trail from the database or from a JSON-lines export, and writes exports.</summary>
+/// <summary>
+/// Loads the audit trail from the database or from a JSON-lines export, and writes exports. A long trail takes a
+/// while: <c>progress</c>, when given, is told the number of records read or written so far (vaultctl draws it).
+/// </summary>
 public static class AuditTrailReader
 {
-    public static async Task<AuditTrail> FromDatabaseAsync(string connectionString, CancellationToken ct = default)
+    /// <summary>How often (in records) progress is reported: often enough to move, rarely enough to cost nothing.</summary>
+    private const int ProgressEvery = 10_000;
+
+    public static async Task<AuditTrail> FromDatabaseAsync(string connectionString, CancellationToken ct = default,
+        IProgress<long>? progress = null)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var records = new List<AuditRecord>();
@@ -16,9 +23,13 @@ public static class AuditTrailReader
             """))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
+            {
                 records.Add(new AuditRecord(r.GetInt64(0), DateTime.SpecifyKind(r.GetDateTime(1), DateTimeKind.Utc),
                     new AuditEntry(r.GetString(2), r.GetString(3), Str(r, 4), r.GetString(5), Str(r, 6), Str(r, 7)),
                     r.GetFieldValue<byte[]>(8), r.GetFieldValue<byte[]>(9)));
+                if (records.Count % ProgressEvery == 0) progress?.Report(records.Count);
+            }
+        progress?.Report(records.Count);
         var checkpoints = new List<AuditCheckpoint>();
         await using (var cmd = dataSource.CreateCommand("SELECT seq, record_hash, signed_at, key_id, signature FROM audit_checkpoints ORDER BY seq"))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
@@ -32,18 +43,24 @@ public static class AuditTrailReader
         return new AuditTrail(records, checkpoints, keys) { Unsealed = await AuditSealer.CountUnsealedAsync(dataSource, ct) };
     }
 
-    public static async Task ExportAsync(AuditTrail trail, string path, CancellationToken ct = default)
+    public static async Task ExportAsync(AuditTrail trail, string path, CancellationToken ct = default,
+        IProgress<long>? progress = null)
     {
+        long written = 0;
         await using var writer = new StreamWriter(path);
         foreach (var (id, key) in trail.PublicKeys)
             await writer.WriteLineAsync(JsonSerializer.Serialize(new { type = "key", key_id = id, public_key = Convert.ToHexString(key) }));
         foreach (var r in trail.Records)
+        {
             await writer.WriteLineAsync(JsonSerializer.Serialize(new
             {
                 type = "record", seq = r.Seq, occurred_at = r.OccurredAt.ToString("O"), caller = r.Entry.Caller, action = r.Entry.Action,
                 object_id = r.Entry.ObjectId, outcome = r.Entry.Outcome, request_id = r.Entry.RequestId, detail = r.Entry.Detail,
                 prev_hash = Convert.ToHexString(r.PrevHash), record_hash = Convert.ToHexString(r.RecordHash),
             }));
+            if (++written % ProgressEvery == 0) progress?.Report(written);
+        }
+        progress?.Report(written);
         foreach (var c in trail.Checkpoints)
             await writer.WriteLineAsync(JsonSerializer.Serialize(new
             {
@@ -52,7 +69,8 @@ public static class AuditTrailReader
             }));
     }
 
-    public static async Task<AuditTrail> FromExportAsync(string path, CancellationToken ct = default)
+    public static async Task<AuditTrail> FromExportAsync(string path, CancellationToken ct = default,
+        IProgress<long>? progress = null)
     {
         var records = new List<AuditRecord>();
         var checkpoints = new List<AuditCheckpoint>();
@@ -73,6 +91,7 @@ public static class AuditTrailReader
                             e.GetProperty("object_id").GetString(), e.GetProperty("outcome").GetString()!,
                             e.GetProperty("request_id").GetString(), e.GetProperty("detail").GetString()),
                         Hex(e, "prev_hash"), Hex(e, "record_hash")));
+                    if (records.Count % ProgressEvery == 0) progress?.Report(records.Count);
                     break;
                 case "checkpoint":
                     checkpoints.Add(new AuditCheckpoint(e.GetProperty("seq").GetInt64(), Hex(e, "record_hash"),
@@ -80,6 +99,7 @@ public static class AuditTrailReader
                     break;
             }
         }
+        progress?.Report(records.Count);
         return new AuditTrail(records, checkpoints, keys);
     }
 

@@ -1,5 +1,4 @@
-using PayoutVault.Cli;
-using PayoutVault.Cli.Commands;
+using PayoutVault.Cli.CommandLine;
 using PayoutVault.Core.Audit;
 using PayoutVault.Core.Keys;
 using PayoutVault.Core.Security;
@@ -26,7 +25,7 @@ public sealed class KeysCliTests
         Console.SetError(capture);
         try
         {
-            return (await KeysCommand.RunAsync(CliArgs.Parse(args)), capture.ToString());
+            return (await VaultctlApp.RunAsync(["keys", .. args]), capture.ToString());
         }
         finally
         {

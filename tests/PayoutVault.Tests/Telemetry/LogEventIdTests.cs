@@ -11,7 +11,7 @@ public sealed class LogEventIdTests
     [Fact]
     public void EveryLogEventId_IsDeclaredOnce()
     {
-        // The host and the domain library both declare log events (most of them in the library's VaultLog).
+        // The host and the domain library (VaultLog, RotationLog, CaptureLog live there since the split).
         var declared = new[] { typeof(PayoutVault.Server.Hosting.VaultHost).Assembly, typeof(PayoutVault.Core.Logging.VaultLog).Assembly }
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
