@@ -10,12 +10,13 @@ namespace PayoutVault.Cli.Commands;
 /// </summary>
 public static class KeysCommand
 {
-    public static Command Create() => new("keys", "Key administration: rotate the data or fingerprint key, show key status, re-wrap under a new master key.")
+    public static Command Create() => new("keys", "Key administration: rotate the data or fingerprint key, show key status, re-wrap under a new master key, make the master key in an HSM.")
     {
         KeysRotateCommand.Create("rotate-data", fingerprint: false),
         KeysRotateCommand.Create("rotate-fingerprint", fingerprint: true),
         KeysStatusCommand.Create(),
         KeysRewrapCommand.Create(),
+        KeysHsmInitCommand.Create(),
     };
 
     internal static string Describe(KeyRotation r)

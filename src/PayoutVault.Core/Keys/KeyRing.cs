@@ -9,7 +9,7 @@ namespace PayoutVault.Core.Keys;
 /// in a new one, so a rotation made by another replica is picked up without locks on the hot path. Retired versions
 /// stay loaded (old rows still decrypt under them); only the active version of a purpose ever encrypts.
 /// </summary>
-public sealed class KeyRing(KeyStore store, MasterKey master, PreviousMasterKeys? previous = null) : IDisposable
+public sealed class KeyRing(KeyStore store, IMasterKey master, PreviousMasterKeys? previous = null) : IDisposable
 {
     private sealed record Snapshot(
         FrozenDictionary<(KeyPurpose, int), Key> Keys, int ActiveData, int ActiveFingerprint);
@@ -17,12 +17,12 @@ public sealed class KeyRing(KeyStore store, MasterKey master, PreviousMasterKeys
     private Snapshot _snapshot = new(FrozenDictionary<(KeyPurpose, int), Key>.Empty, 0, 0);
     private readonly SemaphoreSlim _refreshLock = new(1, 1);
     private readonly List<Key> _owned = [];
-    private readonly IReadOnlyList<MasterKey> _masters = MasterKeyLookup.All(master, previous);
+    private readonly IReadOnlyList<IMasterKey> _masters = MasterKeyLookup.All(master, previous);
 
     public string MasterKeyId => master.Id;
 
     /// <summary>A configured master key (the current one or a previous one) by id, or null.</summary>
-    internal MasterKey? FindMaster(string id) => _masters.Find(id);
+    internal IMasterKey? FindMaster(string id) => _masters.Find(id);
 
     public int ActiveVersion(KeyPurpose purpose) =>
         purpose == KeyPurpose.Data ? _snapshot.ActiveData : _snapshot.ActiveFingerprint;

@@ -18,7 +18,7 @@ public sealed class KeyStore(NpgsqlDataSource dataSource, PreviousMasterKeys? pr
     /// During a master-key switch the active master key may be one of the previous keys instead (see
     /// <see cref="PreviousMasterKeys"/>); a key whose id is known but whose check value differs always fails.
     /// </summary>
-    public async Task InitializeAsync(MasterKey master, CancellationToken ct)
+    public async Task InitializeAsync(IMasterKey master, CancellationToken ct)
     {
         var configured = MasterKeyLookup.All(master, previous);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -93,7 +93,7 @@ public sealed class KeyStore(NpgsqlDataSource dataSource, PreviousMasterKeys? pr
         return keys;
     }
 
-    internal static async Task InsertVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, MasterKey master,
+    internal static async Task InsertVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IMasterKey master,
         KeyPurpose purpose, int version, CancellationToken ct)
     {
         var material = RandomNumberGenerator.GetBytes(32);

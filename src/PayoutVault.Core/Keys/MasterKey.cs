@@ -4,10 +4,10 @@ using NSec.Cryptography;
 namespace PayoutVault.Core.Keys;
 
 /// <summary>
-/// The key-encrypting key. It wraps data and fingerprint keys and never touches the database itself: only its id and
-/// check value are stored, so start-up with a different key fails hard instead of producing unreadable rows.
+/// The master key held in process memory, loaded from a key file or recombined from k-of-n shares. A key in a PKCS#11
+/// token is the other <see cref="IMasterKey"/>.
 /// </summary>
-public sealed class MasterKey : IDisposable
+public sealed class MasterKey : IMasterKey
 {
     public const int KeySizeBytes = 32;
     private readonly Key _key;
@@ -23,6 +23,8 @@ public sealed class MasterKey : IDisposable
 
     /// <summary>Classic key check value: the first 3 bytes of AES-256-ECB over a zero block, in hex.</summary>
     public string CheckValue { get; }
+
+    public string Source => "key material in memory";
 
     public static MasterKey FromBytes(string id, ReadOnlySpan<byte> material)
     {
@@ -47,10 +49,10 @@ public sealed class MasterKey : IDisposable
         return Convert.ToHexString(encrypted[..3]);
     }
 
-    internal byte[] Wrap(ReadOnlySpan<byte> keyMaterial, ReadOnlySpan<byte> associatedData) =>
+    public byte[] Wrap(ReadOnlySpan<byte> keyMaterial, ReadOnlySpan<byte> associatedData) =>
         Aead.Seal(_key, keyMaterial, associatedData);
 
-    internal byte[] Unwrap(ReadOnlySpan<byte> wrapped, ReadOnlySpan<byte> associatedData) =>
+    public byte[] Unwrap(ReadOnlySpan<byte> wrapped, ReadOnlySpan<byte> associatedData) =>
         Aead.Open(_key, wrapped, associatedData)
         ?? throw new KeyConfigurationException(
             $"A stored key did not unwrap under master key '{Id}': wrong master key or tampered key row.");

@@ -122,6 +122,15 @@ public static partial class VaultLog
     [LoggerMessage(1621, LogLevel.Error, "Audit checkpoint at record {Seq} could not be appended to the anchor file: {ErrorType}; the next checkpoint is anchored again")]
     public static partial void AnchorWriteFailed(ILogger logger, long seq, string errorType);
 
+    [LoggerMessage(1640, LogLevel.Warning, "Data key version {Version} has {Reserved} encryptions reserved, past half of its limit {Limit}: a data-key rotation starts")]
+    public static partial void DataKeyNearLimit(ILogger logger, int version, long reserved, long limit);
+
+    [LoggerMessage(1641, LogLevel.Error, "Data key version {Version} reached its encryption limit {Limit}: encryptions under it are refused until the data key is rotated")]
+    public static partial void DataKeyExhausted(ILogger logger, int version, long limit);
+
+    [LoggerMessage(1642, LogLevel.Warning, "Reserving encryptions for data key version {Version} failed: {ErrorType}")]
+    public static partial void DataKeyReservationFailed(ILogger logger, int version, string errorType);
+
     [LoggerMessage(1630, LogLevel.Information, "This replica is now the log sequencer: it seals the audit chain and the payout event log")]
     public static partial void SequencerLeading(ILogger logger);
 

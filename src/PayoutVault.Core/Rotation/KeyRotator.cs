@@ -10,7 +10,8 @@ namespace PayoutVault.Core.Rotation;
 /// in one transaction with its audit record and its key_rotations row. The re-encryption job does the rest.
 /// </summary>
 public sealed class KeyRotator(
-    NpgsqlDataSource dataSource, KeyRing ring, AuditLog audit, ReencryptionJob job, ILogger<KeyRotator> logger)
+    NpgsqlDataSource dataSource, KeyRing ring, DataKeyBudget budget, AuditLog audit, ReencryptionJob job,
+    ILogger<KeyRotator> logger)
 {
     public static string AuditAction(KeyPurpose purpose) =>
         purpose == KeyPurpose.Data ? AuditActions.KeyRotateData : AuditActions.KeyRotateFingerprint;
@@ -65,12 +66,14 @@ public sealed class KeyRotator(
         }
         // This replica switches at once; others follow on their next poll, or when the database refuses a stale write.
         await ring.RefreshAsync(ct);
+        // The new data key's first block of encryptions, before this replica's next Tokenize needs one.
+        if (purpose == KeyPurpose.Data) await budget.EnsureAsync(progress.NewVersion, 1, ct);
         job.Wake();
         return progress;
     }
 
     /// <summary>The configured master key that the database names active; rotation wraps new versions with it.</summary>
-    private async Task<MasterKey> ActiveMasterKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    private async Task<IMasterKey> ActiveMasterKeyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT key_id FROM master_keys WHERE state = 'active'", conn, tx);
         var id = (string?)await cmd.ExecuteScalarAsync(ct)

@@ -15,7 +15,7 @@ public static class MasterKeyRewrap
 {
     public sealed record Result(int KeyVersions, string OldKeyId, string NewKeyId, string NewCheckValue);
 
-    public static async Task<Result> RunAsync(NpgsqlDataSource dataSource, MasterKey oldKey, MasterKey newKey,
+    public static async Task<Result> RunAsync(NpgsqlDataSource dataSource, IMasterKey oldKey, IMasterKey newKey,
         AuditLog audit, AuditContext who, CancellationToken ct)
     {
         if (oldKey.Id == newKey.Id)
@@ -72,8 +72,8 @@ public static class MasterKeyRewrap
     }
 
     /// <summary>The old key must be the active one (id and check value); the new id must never have been used.</summary>
-    private static async Task CheckMasterKeysAsync(NpgsqlConnection conn, NpgsqlTransaction tx, MasterKey oldKey,
-        MasterKey newKey, CancellationToken ct)
+    private static async Task CheckMasterKeysAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IMasterKey oldKey,
+        IMasterKey newKey, CancellationToken ct)
     {
         var registered = new Dictionary<string, (string CheckValue, bool Active)>(StringComparer.Ordinal);
         await using (var cmd = new NpgsqlCommand("SELECT key_id, check_value, state = 'active' FROM master_keys FOR UPDATE", conn, tx))

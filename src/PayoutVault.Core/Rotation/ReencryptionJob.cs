@@ -13,7 +13,8 @@ namespace PayoutVault.Core.Rotation;
 /// simply carries on. Between rotations it only polls, and reloads the key ring when another replica rotated.
 /// </summary>
 public sealed class ReencryptionJob(
-    NpgsqlDataSource dataSource, KeyRing ring, CardCrypto crypto, AuditLog audit, IOptions<RotationOptions> options,
+    NpgsqlDataSource dataSource, KeyRing ring, CardCrypto crypto, DataKeyBudget budget, AuditLog audit,
+    IOptions<RotationOptions> options,
     TimeProvider time, ILogger<ReencryptionJob> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -68,6 +69,9 @@ public sealed class ReencryptionJob(
             if (await ActiveVersionsAsync(conn, ct) != RingVersions()) await ReloadRingAsync(ct);
             running = await RotationStore.LatestAsync(conn, null, runningOnly: true, ct);
         }
+        // A data key another replica activated gets this replica's first block of encryptions now, not on the first
+        // Tokenize that needs it. Outside any transaction: the reservation updates the key's row.
+        await EnsureBudgetAsync(1, ct);
         if (running.Count == 0) return;
 
         while (await MoveBatchAsync(ct) > 0)
@@ -75,9 +79,16 @@ public sealed class ReencryptionJob(
         await CompleteFinishedAsync(ct);
     }
 
+    private async Task EnsureBudgetAsync(int count, CancellationToken ct)
+    {
+        try { await budget.EnsureAsync(ring.ActiveVersion(KeyPurpose.Data), count, ct); }
+        catch (Errors.FailedPreconditionException) { } // at its limit: the watcher rotates; the batch reports the refusal
+    }
+
     /// <summary>Re-encrypts (and re-fingerprints) one batch of cards in one transaction; returns how many moved.</summary>
     private async Task<int> MoveBatchAsync(CancellationToken ct)
     {
+        await EnsureBudgetAsync(Math.Max(1, Options.BatchSize), ct);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var pinned = await RotationStore.LockActiveVersionsAsync(conn, tx, ct);

@@ -13,12 +13,17 @@ public static class RotationRegistration
         services.AddOptions<RotationOptions>().BindConfiguration(RotationOptions.Section);
         // KeyStore and KeyRing take these optionally: a replica configured with them keeps starting and unwrapping
         // while the key rows are re-wrapped from one master key to another.
-        services.TryAddSingleton(sp => PreviousMasterKeys.Load(
-            sp.GetRequiredService<IConfiguration>().GetSection(PreviousMasterKeys.ConfigurationKey).Get<string[]>() ?? []));
+        services.TryAddSingleton(sp =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            return PreviousMasterKeys.Load(configuration.GetSection(PreviousMasterKeys.ConfigurationKey).Get<string[]>() ?? [],
+                configuration.GetSection(PreviousMasterKeys.Pkcs11ConfigurationKey).Get<PayoutVault.Core.Keys.Hsm.Pkcs11Options>());
+        });
         services.TryAddSingleton<AuditLog>();
         services.AddSingleton<ReencryptionJob>();
         services.AddHostedService(sp => sp.GetRequiredService<ReencryptionJob>());
         services.AddSingleton<KeyRotator>();
+        services.AddHostedService<DataKeyLimitWatcher>();
         services.AddSingleton<KeyStatusReader>();
         return services;
     }

@@ -10,15 +10,19 @@ namespace PayoutVault.Core.Tokens;
 /// data-key version, so a ciphertext copied onto another row, or relabelled with another key version, fails to
 /// decrypt. Fingerprints are HMAC-SHA256 under a versioned key of their own.
 /// </summary>
-public sealed class CardCrypto(KeyRing keys)
+public sealed class CardCrypto(KeyRing keys, DataKeyBudget budget)
 {
     public sealed record Sealed(byte[] Ciphertext, int DataKeyVersion);
 
     public Sealed Encrypt(string token, ReadOnlySpan<byte> pan) => Seal(token, pan, keys.ActiveVersion(KeyPurpose.Data));
 
     /// <summary>Encrypts under a given version; the re-encryption job passes the version it pinned in its transaction.</summary>
-    internal Sealed Seal(string token, ReadOnlySpan<byte> pan, int version) =>
-        new(Aead.Seal(keys.Get(KeyPurpose.Data, version), pan, AssociatedData(token, version)), version);
+    internal Sealed Seal(string token, ReadOnlySpan<byte> pan, int version)
+    {
+        var key = keys.Get(KeyPurpose.Data, version);
+        budget.Take(version); // every random-nonce encryption under a data key counts against its 2^32 limit
+        return new(Aead.Seal(key, pan, AssociatedData(token, version)), version);
+    }
 
     /// <summary>Decrypts into a vault-owned buffer; the caller disposes it, which zeroes it.</summary>
     public PanDigits Decrypt(string token, int dataKeyVersion, ReadOnlySpan<byte> ciphertext)
@@ -75,8 +79,15 @@ public sealed class CardCrypto(KeyRing keys)
         };
     }
 
-    /// <summary>Reloads the key ring (a write was refused because a rotation retired the version it used).</summary>
-    internal Task RefreshKeysAsync(CancellationToken ct) => keys.RefreshAsync(ct);
+    /// <summary>
+    /// Reloads the key ring (a write was refused because a rotation retired the version it used), and reserves
+    /// encryptions under the now active data key before the re-seal that follows uses them.
+    /// </summary>
+    internal async Task RefreshKeysAsync(CancellationToken ct)
+    {
+        await keys.RefreshAsync(ct);
+        await budget.EnsureAsync(keys.ActiveVersion(KeyPurpose.Data), 1, ct);
+    }
 
     internal static byte[] AssociatedData(string token, int dataKeyVersion) =>
         Encoding.ASCII.GetBytes($"payoutvault/pan/{token}/{dataKeyVersion}");

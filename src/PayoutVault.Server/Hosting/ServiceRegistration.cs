@@ -45,9 +45,11 @@ public static class ServiceRegistration
 
     public static IServiceCollection AddVaultKeys(this IServiceCollection services)
     {
-        services.AddSingleton(sp =>
+        services.AddSingleton<IMasterKey>(sp =>
         {
             var keys = sp.GetRequiredService<IOptions<VaultOptions>>().Value.Keys;
+            if (keys.Pkcs11.IsConfigured)
+                return Core.Keys.Hsm.Pkcs11MasterKey.Open(keys.Pkcs11, logger: sp.GetRequiredService<ILogger<Core.Keys.Hsm.Pkcs11MasterKey>>());
             if (keys.MasterKeyShareFiles is { Length: > 0 } shares) return MasterKeyShares.Load(shares);
             return string.IsNullOrWhiteSpace(keys.MasterKeyFile)
                 ? MasterKeyFile.ParseInline(keys.MasterKey!)
@@ -60,6 +62,7 @@ public static class ServiceRegistration
 
     public static IServiceCollection AddVaultTokens(this IServiceCollection services)
     {
+        services.AddSingleton<DataKeyBudget>();
         services.AddSingleton<CardCrypto>();
         services.AddSingleton<CardStore>();
         services.AddSingleton<TokenizeWriter>();
@@ -164,7 +167,7 @@ public static class ServiceRegistration
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = 64 * 1024;
         });
-        services.AddGrpcHealthChecks().AddCheck<KeysLoadedHealthCheck>("keys");
+        services.AddGrpcHealthChecks().AddCheck<KeysLoadedHealthCheck>("keys").AddCheck<MasterKeyHealthCheck>("master-key");
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) services.AddGrpcReflection();
         // Last, after everything that calls AddGrpc: malformed protobuf becomes INVALID_ARGUMENT, audited.
         services.RemoveAll(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>));

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using PayoutVault.Core.Keys;
+using PayoutVault.Core.Errors;
 using PayoutVault.Core.Logging;
 using PayoutVault.Core.Security;
 using PayoutVault.Core.Capture;
@@ -68,9 +69,14 @@ public static class VaultHost
         await CheckReplicationAuditingRefusalAsync(app, options.Database, logger, ct);
         foreach (var applied in await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct))
             VaultLog.MigrationApplied(logger, applied);
-        var master = app.Services.GetRequiredService<MasterKey>();
+        var master = app.Services.GetRequiredService<IMasterKey>();
         await InitializeKeysAuditingRefusalAsync(app, master, ct);
-        await app.Services.GetRequiredService<KeyRing>().RefreshAsync(ct);
+        var ring = app.Services.GetRequiredService<KeyRing>();
+        await ring.RefreshAsync(ct);
+        // The first block of encryptions under the active data key, so the first Tokenize need not wait for one. A
+        // version already at its limit does not stop the start: reads and payouts still work, tokenizing is refused.
+        try { await app.Services.GetRequiredService<DataKeyBudget>().EnsureAsync(ring.ActiveVersion(KeyPurpose.Data), 1, ct); }
+        catch (FailedPreconditionException) { }
         await app.Services.GetRequiredService<AuditCheckpointer>().RegisterKeyAsync(ct);
         await app.Services.GetRequiredService<AuditLog>().AppendAsync(new AuditEntry("vault",
             AuditActions.VaultStarted, master.Id, "ok", null, $"master key check value {master.CheckValue}"), ct);
@@ -96,7 +102,7 @@ public static class VaultHost
     /// is audited before start-up fails (PCI DSS 3.7.7: key substitution attempts leave a record), unless the
     /// database itself cannot take the record, in which case the refusal still stands.
     /// </summary>
-    private static async Task InitializeKeysAuditingRefusalAsync(WebApplication app, MasterKey master, CancellationToken ct)
+    private static async Task InitializeKeysAuditingRefusalAsync(WebApplication app, IMasterKey master, CancellationToken ct)
     {
         try
         {

@@ -52,10 +52,16 @@ public sealed class KeyOptions
     /// </summary>
     public string[]? MasterKeyShareFiles { get; set; }
 
+    /// <summary>
+    /// The master key inside a PKCS#11 token (HSM): module, token, user PIN file, key label. The key never enters
+    /// the vault's memory; see Keys/Hsm.
+    /// </summary>
+    public Core.Keys.Hsm.Pkcs11Options Pkcs11 { get; set; } = new();
+
     /// <summary>How many key sources are set; exactly one must be.</summary>
     internal int SourcesSet =>
         (string.IsNullOrWhiteSpace(MasterKeyFile) ? 0 : 1) + (string.IsNullOrWhiteSpace(MasterKey) ? 0 : 1)
-        + (MasterKeyShareFiles is { Length: > 0 } ? 1 : 0);
+        + (MasterKeyShareFiles is { Length: > 0 } ? 1 : 0) + (Pkcs11.IsConfigured ? 1 : 0);
 }
 
 public sealed class GrpcListenerOptions

@@ -24,7 +24,8 @@ public sealed class VaultOptionsValidator : IValidateOptions<VaultOptions>
         if (o.Keys.SourcesSet != 1)
             errors.Add("Set exactly one of Vault:Keys:MasterKeyFile (a file made by `vaultctl keygen`), "
                 + "Vault:Keys:MasterKeyShareFiles (K share files made by `vaultctl keygen --shares N --threshold K`) "
-                + "or Vault:Keys:MasterKey.");
+                + "Vault:Keys:Pkcs11 (a key in an HSM made by `vaultctl keys hsm-init`) or Vault:Keys:MasterKey.");
+        if (o.Keys.Pkcs11.IsConfigured) errors.AddRange(o.Keys.Pkcs11.Problems(Core.Keys.Hsm.Pkcs11MasterKey.ConfigurationSection));
         if (!IPAddress.TryParse(o.Grpc.BindAddress, out _))
             errors.Add("Vault:Grpc:BindAddress must be an IP address.");
         if (o.Grpc.Port is < 0 or > 65535)

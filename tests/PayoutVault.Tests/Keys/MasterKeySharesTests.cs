@@ -87,8 +87,8 @@ public sealed class MasterKeySharesTests
         {
             Settings = ShareSettings(ShareFile(set, 1), ShareFile(set, 3), ShareFile(set, 5)),
         });
-        Assert.Equal(set.KeyId, first.GetRequiredService<MasterKey>().Id);
-        Assert.Equal(set.CheckValue, first.GetRequiredService<MasterKey>().CheckValue);
+        Assert.Equal(set.KeyId, first.GetRequiredService<IMasterKey>().Id);
+        Assert.Equal(set.CheckValue, first.GetRequiredService<IMasterKey>().CheckValue);
         var token = (await first.Tokens.TokenizeAsync(TestCards.Visa)).Card.Token;
         await first.StopAsync();
 

@@ -20,7 +20,7 @@ public sealed class MasterKeyTests
     {
         await using var first = await VaultServer.StartAsync();
         var token = (await first.Tokens.TokenizeAsync(TestCards.Visa)).Card.Token;
-        var firstKeyId = first.GetRequiredService<MasterKey>().Id;
+        var firstKeyId = first.GetRequiredService<IMasterKey>().Id;
         await first.StopAsync();
         var other = first.GenerateKeyFile();
 
@@ -42,7 +42,7 @@ public sealed class MasterKeyTests
     public async Task Start_WithTheSameKeyIdButDifferentKeyMaterial_FailsOnTheCheckValue()
     {
         await using var first = await VaultServer.StartAsync();
-        var master = first.GetRequiredService<MasterKey>();
+        var master = first.GetRequiredService<IMasterKey>();
         var (keyId, checkValue) = (master.Id, master.CheckValue);
         await first.StopAsync();
         var impostor = first.GenerateKeyFile(keyId);

@@ -40,7 +40,7 @@ public sealed class KeysCliTests
         await using var vault = await VaultServer.StartAsync(new VaultServerOptions { Settings = RotationKit.Settings() });
         await RotationKit.SeedAsync(vault, RotationKit.TestPans);
         var url = vault.Address.ToString();
-        var master = vault.GetRequiredService<MasterKey>();
+        var master = vault.GetRequiredService<IMasterKey>();
 
         var (code, output) = await VaultctlAsync("rotate-data", "--vault", url, "--wait");
         Assert.True(code == 0, output);

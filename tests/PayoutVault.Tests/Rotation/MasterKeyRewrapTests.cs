@@ -41,7 +41,7 @@ public sealed class MasterKeyRewrapTests
         await using var env = await PayoutEnvironment.StartAsync(new PayoutEnvironmentOptions { Settings = RotationKit.Settings() });
         var a = env.Vault;
         var oldKeyFile = a.MasterKeyFile;
-        var oldId = a.GetRequiredService<MasterKey>().Id;
+        var oldId = a.GetRequiredService<IMasterKey>().Id;
         var newKey = a.GenerateKeyFile();
 
         // Before the switch: a replica with the new key, and the old one as previous, starts on the old hierarchy.
@@ -102,7 +102,7 @@ public sealed class MasterKeyRewrapTests
     {
         await using var vault = await VaultServer.StartAsync();
         await RotationKit.SeedAsync(vault, [TestCards.Visa]);
-        var id = vault.GetRequiredService<MasterKey>().Id;
+        var id = vault.GetRequiredService<IMasterKey>().Id;
         var before = await KeyTablesAsync(vault);
         var newKey = vault.GenerateKeyFile();
 
@@ -123,7 +123,7 @@ public sealed class MasterKeyRewrapTests
     public async Task Start_WithAnUnknownMasterKey_FailsHard_EvenWithPreviousKeysConfigured()
     {
         await using var vault = await VaultServer.StartAsync();
-        var activeId = vault.GetRequiredService<MasterKey>().Id;
+        var activeId = vault.GetRequiredService<IMasterKey>().Id;
         await vault.StopAsync();
         var other = vault.GenerateKeyFile();
         var another = vault.GenerateKeyFile();

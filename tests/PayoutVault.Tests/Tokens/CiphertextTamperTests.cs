@@ -85,7 +85,7 @@ public sealed class CiphertextTamperTests : VaultTestBase
     {
         var token = await TokenizeAsync(TestCards.Mastercard);
         // A second, retired data key version, wrapped by the real master key, loaded into the key ring.
-        var master = Server.GetRequiredService<MasterKey>();
+        var master = Server.GetRequiredService<IMasterKey>();
         var material = RandomNumberGenerator.GetBytes(32);
         await Db.ExecuteAsync(Server.ConnectionString, """
             INSERT INTO key_versions (purpose, version, wrapped_key, master_key_id, state, retired_at)
