@@ -30,6 +30,11 @@ internal sealed class SandboxSession
 
     public DateTimeOffset CreatedAt { get; } = DateTimeOffset.UtcNow;
 
+    private int _statusRequests;
+
+    /// <summary>Counts a session/status request about this session; returns its number, 1 for the first.</summary>
+    public int CountStatusRequest() => Interlocked.Increment(ref _statusRequests);
+
     public bool IsFinished
     {
         get

@@ -13,6 +13,7 @@ internal enum ScenarioKind
     DuplicateWebhook,
     OutOfOrder,
     V2Webhook,
+    StatusHttp500,
 }
 
 /// <summary>
@@ -48,6 +49,7 @@ internal sealed record Scenario(ScenarioKind Kind, string Text, string? Code = n
             "duplicate_webhook" => ScenarioKind.DuplicateWebhook,
             "out_of_order" => ScenarioKind.OutOfOrder,
             "v2_webhook" => ScenarioKind.V2Webhook,
+            "status_http500" => ScenarioKind.StatusHttp500,
             _ => null,
         };
 

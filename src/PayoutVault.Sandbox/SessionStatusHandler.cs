@@ -51,6 +51,16 @@ internal sealed class SessionStatusHandler(SandboxOptions options, SandboxKeys k
                 return;
             }
 
+            // status_http500: the first question about the session meets a failing front end; later ones the truth.
+            if (session.Scenario.Kind == ScenarioKind.StatusHttp500 && session.CountStatusRequest() == 1)
+            {
+                received.ResponseStatus = StatusCodes.Status500InternalServerError;
+                received.ErrorCode = Bank131ErrorCodes.InternalError;
+                await SandboxHttp.WriteErrorAsync(
+                    http, StatusCodes.Status500InternalServerError, Bank131ErrorCodes.InternalError, "Internal error.");
+                return;
+            }
+
             received.ResponseStatus = StatusCodes.Status200OK;
             await SandboxHttp.WriteJsonAsync(http, StatusCodes.Status200OK, Bank131Json.SessionResponse(session.Snapshot()));
         }

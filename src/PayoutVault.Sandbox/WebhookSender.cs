@@ -64,6 +64,10 @@ internal sealed class WebhookSender : IDisposable
                 failed ? $"Payout failed: {scenario.Code!.Replace('_', ' ')}." : null);
             var v2 = scenario.Kind == ScenarioKind.V2Webhook;
             var body = Bank131Json.Webhook(Bank131WebhookTypes.PaymentFinished, final, v2);
+            if (scenario.Kind == ScenarioKind.StatusHttp500)
+            {
+                return; // the webhook is lost: the partner can only learn the outcome by asking session/status
+            }
 
             await DeliverAsync(session.SessionId, "final", body).ConfigureAwait(false);
             if (scenario.Kind == ScenarioKind.DuplicateWebhook)

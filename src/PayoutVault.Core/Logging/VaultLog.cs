@@ -69,6 +69,9 @@ public static partial class VaultLog
     [LoggerMessage(1204, LogLevel.Warning, "Reconciliation pass failed: {ErrorType}")]
     public static partial void ReconcileFailed(ILogger logger, string errorType);
 
+    [LoggerMessage(1250, LogLevel.Error, "Reconciling payout {PayoutId} failed ({ErrorType}); the rest of the batch goes on, and this payout is tried again when its lease ends")]
+    public static partial void ReconcilePayoutFailed(ILogger logger, string payoutId, string errorType);
+
     [LoggerMessage(1205, LogLevel.Information, "Payout {PayoutId} is now {State} ({Kind})")]
     public static partial void PayoutMoved(ILogger logger, string payoutId, string state, string kind);
 

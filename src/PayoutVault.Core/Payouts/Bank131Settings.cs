@@ -5,6 +5,9 @@ public sealed class Bank131Settings
 {
     public const string Section = "Vault:Bank131";
 
+    /// <summary>The IHttpClientFactory client the host configures (TLS, pool, resilience pipeline) for the bank.</summary>
+    public const string HttpClientName = "Bank131";
+
     /// <summary>e.g. https://demo.bank131.ru for the bank's demo, or the sandbox's loopback URL.</summary>
     public string BaseUrl { get; set; } = "";
     public string ProjectId { get; set; } = "";

@@ -25,7 +25,7 @@ public sealed class PayoutReconciler(
                 var orphaned = await store.ReleaseDeadLeasesAsync(lease.Owner, stoppingToken);
                 if (orphaned > 0) VaultLog.DeadLeasesReleased(logger, orphaned);
                 var due = await store.LeaseDueAsync(16, options.Value.InFlightLease, lease.Owner, stoppingToken);
-                foreach (var payout in due) await ReconcileAsync(payout, stoppingToken);
+                foreach (var payout in due) await ReconcileOneAsync(payout, stoppingToken);
                 if (due.Count > 0) continue;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -42,6 +42,22 @@ public sealed class PayoutReconciler(
     }
 
     private static readonly AuditContext Reconciler = new("vault.reconciler", null);
+
+    /// <summary>
+    /// One payout's failure (a row the vault can no longer turn into a request, a database hiccup) is logged and
+    /// leaves that payout leased until its lease runs out; the rest of the batch is still reconciled.
+    /// </summary>
+    private async Task ReconcileOneAsync(PayoutRecord payout, CancellationToken ct)
+    {
+        try
+        {
+            await ReconcileAsync(payout, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            VaultLog.ReconcilePayoutFailed(logger, payout.PayoutId, e.GetType().Name);
+        }
+    }
 
     public async Task<PayoutRecord> ReconcileAsync(PayoutRecord payout, CancellationToken ct)
     {

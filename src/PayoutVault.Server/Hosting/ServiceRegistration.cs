@@ -80,7 +80,17 @@ public static class ServiceRegistration
                 "Vault:Bank131:BaseUrl must be an https:// URL (card numbers travel in the request); "
                 + "Vault:Bank131:AllowInsecureHttp=true allows http:// for the local sandbox only.")
             .Validate(b => b.MaxConnections > 0, "Vault:Bank131:MaxConnections must be a positive number of connections.")
+            .Validate(b => !b.Enabled || (Uri.TryCreate(b.BaseUrl, UriKind.Absolute, out var uri)
+                    && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)),
+                "Vault:Bank131:BaseUrl must be an absolute http(s) URL.")
+            .Validate(b => !b.Enabled || !string.IsNullOrWhiteSpace(b.ProjectId),
+                "Vault:Bank131:ProjectId is required when payouts are configured (sent as X-PARTNER-PROJECT).")
+            .Validate(b => !b.Enabled || !string.IsNullOrWhiteSpace(b.PrivateKeyFile),
+                "Vault:Bank131:PrivateKeyFile is required when payouts are configured (it signs every request).")
+            .Validate(b => b.Timeout > TimeSpan.Zero && b.Timeout <= TimeSpan.FromDays(1),
+                "Vault:Bank131:Timeout must be positive (and at most one day).")
             .ValidateOnStart();
+        services.AddBank131HttpClient();
         services.AddOptions<PayoutOptions>().BindConfiguration(PayoutOptions.Section);
         services.AddSingleton<Bank131Gateway>();
         // Registered before everything that sends, so it is held before the first claim and released after the last.
@@ -114,7 +124,7 @@ public static class ServiceRegistration
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         services.AddSingleton(sp =>
         {
-            var verifier = new Bank131WebhookVerifier(Bank131SignatureVerifier.FromPemFile(
+            var verifier = new Bank131WebhookVerifier(Bank131KeyFiles.LoadVerifier(
                 sp.GetRequiredService<IOptions<WebhookOptions>>().Value.BankPublicKeyFile));
             var audit = sp.GetRequiredService<AuditLog>();
             // A bad webhook signature is a security event: recorded before the 401 goes out.

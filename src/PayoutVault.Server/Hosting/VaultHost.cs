@@ -64,6 +64,7 @@ public static class VaultHost
     {
         var options = app.Services.GetRequiredService<IOptions<VaultOptions>>().Value; // validates
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PayoutVault");
+        LoadBankKeys(app.Services);
         // Before anything is written (migrations included): a database that could lose commits is refused outright.
         await CheckReplicationAuditingRefusalAsync(app, options.Database, logger, ct);
         foreach (var applied in await app.Services.GetRequiredService<Migrator>().MigrateAsync(ct))
@@ -84,6 +85,16 @@ public static class VaultHost
         var addresses = GrpcAddresses(app);
         VaultLog.Started(logger, addresses.FirstOrDefault() ?? "?", WebhookAddress(app) ?? "(off: payouts not configured)",
             master.Id, master.CheckValue);
+    }
+
+    /// <summary>
+    /// The bank keys, the project id and the bank's webhook key load now, not on first use: a bad one refuses start
+    /// (KeyConfigurationException naming the setting) before anything is written.
+    /// </summary>
+    private static void LoadBankKeys(IServiceProvider services)
+    {
+        if (!services.GetRequiredService<Bank131Gateway>().Enabled) return;
+        services.GetRequiredService<Bank131WebhookVerifier>();
     }
 
     /// <summary>
