@@ -4,6 +4,7 @@ using Npgsql;
 using PayoutVault.Server.Audit;
 using PayoutVault.Server.Sequencing;
 using PayoutVault.Server.Grpc;
+using PayoutVault.Server.Health;
 using PayoutVault.Server.Security;
 using PayoutVault.Bank131;
 using PayoutVault.Server.Keys;
@@ -11,6 +12,7 @@ using PayoutVault.Server.Payouts;
 using PayoutVault.Server.Webhooks;
 using PayoutVault.Server.Storage;
 using PayoutVault.Server.Streaming;
+using PayoutVault.Server.Telemetry;
 using PayoutVault.Server.Tokens;
 
 namespace PayoutVault.Server.Hosting;
@@ -25,7 +27,9 @@ public static class ServiceRegistration
             var options = sp.GetRequiredService<IOptions<VaultOptions>>().Value;
             var builder = new NpgsqlDataSourceBuilder(options.Database.ConnectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= "payoutvault";
-            return builder.Build();
+            // Names the pool in Npgsql's metrics (otherwise the connection string, host and user included).
+            builder.Name = "payoutvault";
+            return builder.WithVaultTracing().Build();
         });
         services.AddSingleton(sp => SessionDataSource.Create(
             sp.GetRequiredService<IOptions<VaultOptions>>().Value.Database.SessionConnectionString,
@@ -150,7 +154,7 @@ public static class ServiceRegistration
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = 64 * 1024;
         });
-        services.AddGrpcHealthChecks().AddCheck<KeysLoadedHealthCheck>("keys");
+        services.AddVaultHealth();
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) services.AddGrpcReflection();
         // Last, after everything that calls AddGrpc: malformed protobuf becomes INVALID_ARGUMENT, audited.
         services.RemoveAll(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>));
@@ -162,6 +166,7 @@ public static class ServiceRegistration
     {
         // Broken gRPC framing takes the malformed-request path (INVALID_ARGUMENT, audited) instead of INTERNAL.
         app.UseMiddleware<GrpcFramingGuard>();
+        app.MapVaultHealth();
         app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcService<PayoutGrpcService>();
         app.MapGrpcService<Rotation.KeyGrpcService>();
