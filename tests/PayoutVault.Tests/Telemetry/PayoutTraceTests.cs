@@ -3,6 +3,7 @@ using System.Text;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
@@ -37,11 +38,14 @@ public sealed class PayoutTraceTests(ITestOutputHelper output)
             {
                 builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
                 builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics));
-                // The test host replaced the vault's log providers with its capture; put OpenTelemetry's back.
-                builder.Logging.AddOpenTelemetry(l => l.AddInMemoryExporter(logs));
+                // The test host replaced the vault's log providers with its capture; put OpenTelemetry's back, with
+                // the exporter after the vault's own processors (as the vault's exporters are).
+                builder.Services.ConfigureOpenTelemetryLoggerProvider(l => l.AddInMemoryExporter(logs));
+                builder.Logging.AddOpenTelemetry();
             },
         });
 
+        var running = DateTime.UtcNow;
         var token = await env.TokenizeAsync(Pan);
         // A caller's baggage holding a card number goes nowhere.
         var baggage = new Metadata { { "baggage", "note=" + Pan } };
@@ -62,8 +66,10 @@ public sealed class PayoutTraceTests(ITestOutputHelper output)
         } while (!all.Any(a => a.DisplayName == "vault.payout.webhook") && DateTime.UtcNow < deadline && await Pause());
         env.Vault.Services.GetRequiredService<MeterProvider>().ForceFlush();
 
+        // Listeners are process-wide: other tests' vaults may be exporting too, so spans are matched to this vault.
+        var port = env.Vault.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var call = Assert.Single(all, a => a.Kind == ActivityKind.Server && a.Source.Name == "Microsoft.AspNetCore"
-            && Tag(a, "grpc.method") == "/payoutvault.v1.PayoutService/CreatePayout");
+            && Tag(a, "server.port") == port && Tag(a, "grpc.method") == "/payoutvault.v1.PayoutService/CreatePayout");
         var trace = all.Where(a => a.TraceId == call.TraceId).ToList();
         SaveForPeople(TraceText.Render(all, call.TraceId));
 
@@ -92,12 +98,19 @@ public sealed class PayoutTraceTests(ITestOutputHelper output)
 
         // Each event the stream delivered: a span of the payout's trace, linked to the WatchPayout call.
         var watchCall = Assert.Single(all, a => a.Source.Name == "Microsoft.AspNetCore"
-            && Tag(a, "grpc.method") == "/payoutvault.v1.PayoutService/WatchPayout");
+            && Tag(a, "server.port") == port && Tag(a, "grpc.method") == "/payoutvault.v1.PayoutService/WatchPayout");
         var streamed = trace.Where(s => s.DisplayName == "vault.stream.event" && s.ParentSpanId == call.SpanId).ToList();
         Assert.Equal(delivered.Select(e => e.Cursor.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             streamed.OrderBy(s => s.StartTimeUtc).Select(s => Tag(s, "vault.event.cursor")));
         Assert.All(streamed, s => Assert.Contains(s.Links, l => l.Context.SpanId == watchCall.SpanId));
         Assert.Contains(streamed, s => Tag(s, "vault.event.kind") == "webhook" && Tag(s, "vault.payout.state") == "succeeded");
+
+        // Database spans only inside traces: the sequencer, feed and reconciler poll all the time, and a root span
+        // per poll would bury the payouts.
+        var database = new NpgsqlConnectionStringBuilder(env.Vault.ConnectionString).Database;
+        Assert.DoesNotContain(all, a => a.Source.Name == "Npgsql" && a.ParentSpanId == default
+            && a.StartTimeUtc > running && Tag(a, "db.namespace") == database);
+        Assert.Contains(all, a => a.Source.Name == "Npgsql" && Tag(a, "db.namespace") == database);
 
         // Standard metrics beside the vault's own: runtime, ASP.NET Core, HttpClient, Npgsql.
         var metricNames = metrics.Snapshot().Select(m => m.Name).ToHashSet();
@@ -105,6 +118,8 @@ public sealed class PayoutTraceTests(ITestOutputHelper output)
                      "db.client.operation.duration", "payoutvault.payout.sends" })
             Assert.True(metricNames.Contains(name), $"no {name} metric among: {string.Join(", ", metricNames.Order())}");
 
+        // Log records go out through OpenTelemetry too (and through the same redaction).
+        Assert.Contains(logs.Snapshot(), r => r.FormattedMessage?.StartsWith("Vault started", StringComparison.Ordinal) == true);
         var values = ExportedValues(all, metrics.Snapshot(), logs.Snapshot());
         Assert.NotEmpty(values);
         Assert.Contains(values, v => v.Contains("INSERT INTO payouts", StringComparison.Ordinal)); // command text is kept
