@@ -24,8 +24,12 @@ public sealed class DatabaseHealthCheck : IHealthCheck, IAsyncDisposable
     private Task<HealthCheckResult>? _inFlight;
     private (DateTimeOffset At, HealthCheckResult Result)? _last;
 
-    public DatabaseHealthCheck(IOptions<VaultOptions> vault, IOptions<HealthOptions> options, TimeProvider time)
+    private readonly ILogger<DatabaseHealthCheck> _logger;
+
+    public DatabaseHealthCheck(IOptions<VaultOptions> vault, IOptions<HealthOptions> options, TimeProvider time,
+        ILogger<DatabaseHealthCheck> logger)
     {
+        _logger = logger;
         _options = options.Value;
         _time = time;
         var builder = new NpgsqlDataSourceBuilder(vault.Value.Database.ConnectionString);
@@ -69,11 +73,15 @@ public sealed class DatabaseHealthCheck : IHealthCheck, IAsyncDisposable
             // The type only: the text of a connection error names hosts and users, and nothing here needs it.
             result = HealthCheckResult.Unhealthy($"database unreachable ({e.GetType().Name})");
         }
+        HealthStatus? before;
         lock (_gate)
         {
+            before = _last?.Result.Status;
             _last = (_time.GetUtcNow(), result);
             _inFlight = null;
         }
+        if (result.Status != HealthStatus.Healthy && before != result.Status) Logging.VaultLog.NotReady(_logger, result.Description!);
+        else if (result.Status == HealthStatus.Healthy && before is { } was && was != HealthStatus.Healthy) Logging.VaultLog.ReadyAgain(_logger);
         return result;
     }
 

@@ -47,6 +47,7 @@ public sealed class HealthProbeTests
         Assert.True(await EventuallyAsync(async () => await StatusAsync(health, "readiness") == ServingStatus.NotServing),
             "readiness stayed SERVING with the database stopped");
         Assert.Equal(ServingStatus.NotServing, await StatusAsync(health, ""));
+        Assert.Single(env.Vault.Logs.Entries, e => e.EventId == 1040);
         Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), await GetAsync(http, "/readyz"));
         Assert.True(await NextAsync(watch, seen, ServingStatus.NotServing), "watch: " + string.Join(", ", seen));
         // Down is not dead: restarting the vault would not bring the database back.
@@ -59,6 +60,7 @@ public sealed class HealthProbeTests
         Assert.Equal((HttpStatusCode.OK, "Healthy"), await GetAsync(http, "/readyz"));
         Assert.True(await NextAsync(watch, seen, ServingStatus.Serving), "watch: " + string.Join(", ", seen));
         Assert.Equal(ServingStatus.Serving, await StatusAsync(health, ""));
+        Assert.Single(env.Vault.Logs.Entries, e => e.EventId == 1041);
     }
 
     [Fact]
