@@ -95,6 +95,8 @@ public sealed class PayoutTraceTests(ITestOutputHelper output)
         Assert.Equal(ActivityKind.Server, request.Kind);
         Assert.Contains(request.Links, l => l.Context.SpanId == webhook.SpanId);
         Assert.Contains(all, a => a.TraceId == request.TraceId && a.DisplayName == "vault.group_commit webhook.ingest");
+        SaveForPeople(TraceText.Render(all, call.TraceId) + "\nThe bank's webhook request, linked from vault.payout.webhook:\n"
+            + TraceText.Render(all, request.TraceId));
 
         // Each event the stream delivered: a span of the payout's trace, linked to the WatchPayout call.
         var watchCall = Assert.Single(all, a => a.Source.Name == "Microsoft.AspNetCore"
@@ -176,8 +178,7 @@ public sealed class PayoutTraceTests(ITestOutputHelper output)
             : Path.Combine(AppContext.BaseDirectory, "TestResults");
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, "payout-trace.txt");
-        File.WriteAllText(path, trace, Encoding.UTF8);
+        File.WriteAllText(path, trace, new UTF8Encoding(false));
         output.WriteLine("one payout's trace: " + path);
-        output.WriteLine(trace);
     }
 }
