@@ -2,7 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Server.Hosting;
-using PayoutVault.Server.Storage;
+using PayoutVault.Core.Storage;
 
 namespace PayoutVault.Server.Health;
 
@@ -80,8 +80,8 @@ public sealed class DatabaseHealthCheck : IHealthCheck, IAsyncDisposable
             _last = (_time.GetUtcNow(), result);
             _inFlight = null;
         }
-        if (result.Status != HealthStatus.Healthy && before != result.Status) Logging.VaultLog.NotReady(_logger, result.Description!);
-        else if (result.Status == HealthStatus.Healthy && before is { } was && was != HealthStatus.Healthy) Logging.VaultLog.ReadyAgain(_logger);
+        if (result.Status != HealthStatus.Healthy && before != result.Status) PayoutVault.Core.Logging.VaultLog.NotReady(_logger, result.Description!);
+        else if (result.Status == HealthStatus.Healthy && before is { } was && was != HealthStatus.Healthy) PayoutVault.Core.Logging.VaultLog.ReadyAgain(_logger);
         return result;
     }
 

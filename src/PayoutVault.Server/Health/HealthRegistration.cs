@@ -41,7 +41,8 @@ public static class HealthRegistration
     /// <summary>/healthz and /readyz, answered on the webhook listener only (HTTP/1.1; the gRPC listener is HTTP/2).</summary>
     public static WebApplication MapVaultHealth(this WebApplication app)
     {
-        app.UseWhen(http => string.Equals(http.Request.Protocol, "HTTP/1.1", StringComparison.Ordinal), branch => branch
+        app.UseWhen(http => string.Equals(http.Request.Protocol, "HTTP/1.1", StringComparison.Ordinal)
+            && !Capture.CaptureListener.IsCaptureConnection(http), branch => branch
             .UseHealthChecks(HealthTags.LivenessPath, PlainText(HealthTags.Live))
             .UseHealthChecks(HealthTags.ReadinessPath, PlainText(HealthTags.Ready)));
         return app;

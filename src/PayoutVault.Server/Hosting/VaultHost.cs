@@ -3,13 +3,21 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Logging;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Logging;
+using PayoutVault.Core.Security;
+using PayoutVault.Core.Capture;
+using PayoutVault.Server.Capture;
 using PayoutVault.Server.Security;
+using PayoutVault.Core.Telemetry;
 using PayoutVault.Server.Telemetry;
-using PayoutVault.Server.Payouts;
+using PayoutVault.Core.Payouts;
+using PayoutVault.Core.Webhooks;
+using PayoutVault.Core.Storage;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Rotation;
+using PayoutVault.Core.Retention;
 using PayoutVault.Server.Webhooks;
-using PayoutVault.Server.Storage;
 
 namespace PayoutVault.Server.Hosting;
 
@@ -35,6 +43,7 @@ public static class VaultHost
         builder.Services.AddVaultRetention();
         builder.Services.AddVaultPayouts(builder.Configuration);
         builder.Services.AddVaultStreaming();
+        builder.Services.AddVaultCapture(builder.Configuration);
         var payoutsEnabled = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true;
         if (payoutsEnabled) builder.Services.AddVaultWebhooks();
         builder.Services.AddVaultGrpc(builder.Configuration);
@@ -42,6 +51,8 @@ public static class VaultHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Before the gRPC pipeline: the capture listener's gate and rate limits run first.
+        if (builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>()?.Enabled == true) app.MapVaultCapture();
         app.MapVaultGrpc(builder.Configuration);
         if (payoutsEnabled) app.MapBank131Webhooks();
         return app;
@@ -59,9 +70,9 @@ public static class VaultHost
         var master = app.Services.GetRequiredService<MasterKey>();
         await InitializeKeysAuditingRefusalAsync(app, master, ct);
         await app.Services.GetRequiredService<KeyRing>().RefreshAsync(ct);
-        await app.Services.GetRequiredService<Audit.AuditCheckpointer>().RegisterKeyAsync(ct);
-        await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
-            Audit.AuditActions.VaultStarted, master.Id, "ok", null, $"master key check value {master.CheckValue}"), ct);
+        await app.Services.GetRequiredService<AuditCheckpointer>().RegisterKeyAsync(ct);
+        await app.Services.GetRequiredService<AuditLog>().AppendAsync(new AuditEntry("vault",
+            AuditActions.VaultStarted, master.Id, "ok", null, $"master key check value {master.CheckValue}"), ct);
         if (options.Grpc.AllowInsecure) VaultLog.InsecureListener(logger);
         await app.StartAsync(ct);
         var addresses = GrpcAddresses(app);
@@ -84,8 +95,8 @@ public static class VaultHost
         {
             try
             {
-                await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
-                    Audit.AuditActions.KeyMasterRefused, master.Id, "refused", null, e.Message), ct);
+                await app.Services.GetRequiredService<AuditLog>().AppendAsync(new AuditEntry("vault",
+                    AuditActions.KeyMasterRefused, master.Id, "refused", null, e.Message), ct);
             }
             catch (Exception audit) when (audit is Npgsql.NpgsqlException or InvalidOperationException)
             {
@@ -126,8 +137,8 @@ public static class VaultHost
             var message = SynchronousReplication.RefusalMessage(setting, settings);
             try
             {
-                await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
-                    Audit.AuditActions.VaultReplicationRefused, null, "refused", null, settings.ToString()), ct);
+                await app.Services.GetRequiredService<AuditLog>().AppendAsync(new AuditEntry("vault",
+                    AuditActions.VaultReplicationRefused, null, "refused", null, settings.ToString()), ct);
             }
             catch (Exception audit) when (audit is Npgsql.NpgsqlException or InvalidOperationException)
             {
@@ -155,8 +166,9 @@ public static class VaultHost
     }
 
     /// <summary>The webhook listener's base address (e.g. http://127.0.0.1:7432), or null when payouts are off.
-    /// Kestrel reports addresses in listen order: gRPC first, then webhooks.</summary>
-    public static string? WebhookAddress(WebApplication app) => GrpcAddresses(app).Skip(1).FirstOrDefault();
+    /// Kestrel reports addresses in listen order: gRPC first, then webhooks, then the capture page.</summary>
+    public static string? WebhookAddress(WebApplication app) =>
+        app.Services.GetRequiredService<IOptions<Bank131Settings>>().Value.Enabled ? GrpcAddresses(app).Skip(1).FirstOrDefault() : null;
 
     /// <summary>Every bound address, gRPC first, then the webhook listener when there is one (with the real port when
     /// 0 was configured).</summary>
@@ -165,11 +177,18 @@ public static class VaultHost
 
     private static void ConfigureListeners(this WebApplicationBuilder builder)
     {
-        var grpc = builder.Configuration.GetSection(VaultOptions.Section).Get<VaultOptions>()?.Grpc ?? new();
+        var vault = builder.Configuration.GetSection(VaultOptions.Section).Get<VaultOptions>() ?? new();
+        var grpc = vault.Grpc;
         var bank = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>() ?? new();
         var webhooks = builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Kestrel configures its listeners before the host validates options on start, and a listener cannot be
+            // set up from invalid settings (mutual TLS refuses a missing certificate): report every problem now, in
+            // the same words and with the same exit code as start-up validation.
+            var validation = new VaultOptionsValidator().Validate(null, vault);
+            if (validation.Failed)
+                throw new OptionsValidationException(Options.DefaultName, typeof(VaultOptions), validation.Failures);
             kestrel.AddServerHeader = false;
             var address = IPAddress.TryParse(grpc.BindAddress, out var ip) ? ip : IPAddress.Loopback;
             kestrel.Listen(address, grpc.Port, listen =>
@@ -182,6 +201,8 @@ public static class VaultHost
             if (bank.Enabled)
                 kestrel.Listen(IPAddress.TryParse(webhooks.BindAddress, out var hookIp) ? hookIp : IPAddress.Loopback,
                     webhooks.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            // The hosted card-capture page has a listener of its own, opened only when configured.
+            CaptureListener.Listen(kestrel, builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>() ?? new());
         });
     }
 }

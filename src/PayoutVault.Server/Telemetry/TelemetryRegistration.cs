@@ -4,6 +4,7 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using PayoutVault.Core.Telemetry;
 
 namespace PayoutVault.Server.Telemetry;
 
@@ -62,31 +63,5 @@ public static class TelemetryRegistration
                 if (options.Console) logging.AddConsoleExporter();
             }, o => o.IncludeFormattedMessage = true);
         return services;
-    }
-
-    /// <summary>
-    /// Npgsql spans named for what they do ("postgresql SELECT", "postgresql batch") rather than for the database,
-    /// without the first-response event, and only inside a trace: the sequencer, the event feed and the reconciler
-    /// poll many times a second, and a root span per poll would bury every payout's trace. Physical connection opens
-    /// are not traced: Npgsql offers no filter for them, and the pool opens connections for background loops too
-    /// (connection counts and create times are in Npgsql's metrics). Npgsql records the command
-    /// text, never parameter values; every value the vault sends is a parameter, so the text holds no card data
-    /// (<see cref="SpanRedaction"/> masks it if it ever did).
-    /// </summary>
-    public static NpgsqlDataSourceBuilder WithVaultTracing(this NpgsqlDataSourceBuilder builder) =>
-        builder.ConfigureTracing(t => t
-            .EnableFirstResponseEvent(false)
-            .EnablePhysicalOpenTracing(false)
-            .ConfigureCommandFilter(_ => Activity.Current is not null)
-            .ConfigureBatchFilter(_ => Activity.Current is not null)
-            .ConfigureCommandSpanNameProvider(c => "postgresql " + FirstKeyword(c.CommandText))
-            .ConfigureBatchSpanNameProvider(b => $"postgresql batch of {b.BatchCommands.Count}"));
-
-    private static string FirstKeyword(string sql)
-    {
-        var text = sql.AsSpan().TrimStart();
-        var end = text.IndexOfAny(' ', '\n', '(');
-        var word = (end < 0 ? text : text[..end]).ToString().ToUpperInvariant();
-        return word.Length is > 0 and <= 16 && word.All(char.IsAsciiLetter) ? word : "command";
     }
 }
