@@ -22,7 +22,7 @@ public sealed class AuditLog : IAsyncDisposable
         {
             await AppendAsync(conn, tx, entries, ct);
             return new bool[entries.Count];
-        }, maxBatch: 256);
+        }, maxBatch: 256, name: "audit.append");
     }
 
     /// <summary>Appends in the caller's transaction: the records commit together with the action.</summary>

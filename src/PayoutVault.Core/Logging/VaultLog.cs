@@ -136,4 +136,11 @@ public static partial class VaultLog
 
     [LoggerMessage(1631, LogLevel.Warning, "Log sequencer pass failed: {ErrorType}; retrying")]
     public static partial void SequencerFailed(ILogger logger, string errorType);
+
+    // Readiness turning: logged once per change, not per probe, so an outage is one line and its end another.
+    [LoggerMessage(1040, LogLevel.Warning, "Not ready: {Reason}; readiness probes answer NOT_SERVING / 503 until it passes")]
+    public static partial void NotReady(ILogger logger, string reason);
+
+    [LoggerMessage(1041, LogLevel.Information, "Ready again: the database answers and its schema is migrated")]
+    public static partial void ReadyAgain(ILogger logger);
 }

@@ -15,7 +15,11 @@ namespace PayoutVault.Core.Payouts;
 public sealed class PayoutClaims : IAsyncDisposable
 {
     /// <summary>A payout to persist. LeaseUntil is when the reconciler may take it over if this process dies.</summary>
-    public sealed record NewPayout(string PayoutId, AuditContext Who, PayoutRequest Request, DateTime LeaseUntil);
+    public sealed record NewPayout(string PayoutId, AuditContext Who, PayoutRequest Request, DateTime LeaseUntil)
+    {
+        /// <summary>The creating call's trace context, kept so later work joins the payout's trace (PayoutTrace).</summary>
+        public string? TraceParent { get; init; }
+    }
 
     /// <summary>A payout this process now owns the sending of, with the sealed card number to send it with.</summary>
     public sealed record Claimed(PayoutRecord Payout, byte[] Ciphertext, int DataKeyVersion);
@@ -31,7 +35,7 @@ public sealed class PayoutClaims : IAsyncDisposable
         _dataSource = dataSource;
         _lease = lease;
         _audit = audit;
-        _claims = new(dataSource, ClaimBatchAsync);
+        _claims = new(dataSource, ClaimBatchAsync, name: "payout.claim");
     }
 
     /// <summary>
@@ -117,9 +121,9 @@ public sealed class PayoutClaims : IAsyncDisposable
             ), claimed AS (
                 INSERT INTO payouts (payout_id, caller, idempotency_key, request_hash, card_token, bin, last4, brand,
                                      amount_minor, currency, recipient, metadata, state, send_attempts, next_check_at,
-                                     lease_owner)
+                                     lease_owner, trace_parent)
                 SELECT @id, @caller, @key, @hash, token, bin, last4, brand, @amount, @currency, @recipient::jsonb,
-                       @metadata::jsonb, 'submitted', 1, @lease, @owner
+                       @metadata::jsonb, 'submitted', 1, @lease, @owner, @trace
                 FROM card
                 ON CONFLICT (caller, idempotency_key) DO NOTHING
                 RETURNING {PayoutStore.Columns}
@@ -140,6 +144,7 @@ public sealed class PayoutClaims : IAsyncDisposable
         p.AddWithValue("metadata", JsonSerializer.Serialize(n.Request.Metadata));
         p.AddWithValue("lease", n.LeaseUntil);
         p.AddWithValue("owner", owner);
+        p.AddWithValue("trace", NpgsqlTypes.NpgsqlDbType.Text, (object?)n.TraceParent ?? DBNull.Value);
         return cmd;
     }
 

@@ -22,7 +22,8 @@ public sealed class PayoutOperations(
         // nothing: a claimed payout is sent and its outcome recorded.
         ct.ThrowIfCancellationRequested();
         var claimed = await claims.ClaimNewAsync(new PayoutClaims.NewPayout(payoutId, who, request,
-            time.GetUtcNow().UtcDateTime + options.Value.InFlightLease), CancellationToken.None);
+            time.GetUtcNow().UtcDateTime + options.Value.InFlightLease) { TraceParent = Telemetry.TraceParent.OfCurrent() },
+            CancellationToken.None);
         if (claimed is null)
         {
             var existing = await store.GetByKeyAsync(who.Caller, request.IdempotencyKey, ct)

@@ -31,7 +31,7 @@ public sealed class PayoutStore : IAsyncDisposable
         {
             // The whole group in two round trips; rows are locked in payout id order (see ApplyManyAsync).
             return await ApplyManyAsync(conn, tx, items, ct);
-        });
+        }, name: "payout.change");
     }
 
     public NpgsqlDataSource DataSource => _dataSource;

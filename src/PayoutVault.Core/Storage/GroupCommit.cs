@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Npgsql;
+using PayoutVault.Core.Telemetry;
 
 namespace PayoutVault.Core.Storage;
 
@@ -19,31 +21,34 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     public delegate Task<IReadOnlyList<TResult>> BatchWriter(
         NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<TItem> items, CancellationToken ct);
 
-    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Done);
+    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Done, ActivityContext Caller);
 
     private readonly Channel<Pending> _queue;
     private readonly NpgsqlDataSource _dataSource;
     private readonly BatchWriter _write;
     private readonly int _maxBatch;
+    private readonly string _name;
     private readonly Task[] _loops;
     private readonly CancellationTokenSource _stop = new();
 
-    public GroupCommit(NpgsqlDataSource dataSource, BatchWriter write, int maxBatch = 128, int writers = 2)
+    /// <param name="name">What the groups commit (e.g. "payout.claim"): names the span each group runs under.</param>
+    public GroupCommit(NpgsqlDataSource dataSource, BatchWriter write, int maxBatch = 128, int writers = 2, string name = "commit")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
         _dataSource = dataSource;
         _write = write;
         _maxBatch = maxBatch;
+        _name = name;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(16 * 1024) { SingleWriter = false });
-        _loops = Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)).ToArray();
+        _loops = GroupCommitTracing.StartLoops(writers, RunAsync);
     }
 
     /// <summary>Completes once the item's transaction has committed; throws what the write threw.</summary>
     public async Task<TResult> SubmitAsync(TItem item, CancellationToken ct)
     {
         var done = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync(new Pending(item, done), ct);
+        await _queue.Writer.WriteAsync(new Pending(item, done, GroupCommitTracing.Capture()), ct);
         return await done.Task.WaitAsync(ct);
     }
 
@@ -57,8 +62,14 @@ public sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
                 batch.Clear();
                 while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
                 if (batch.Count == 0) continue;
+                using var group = VaultTelemetry.Source.HasListeners()
+                    ? GroupCommitTracing.Start(_name, batch.Select(p => p.Caller).ToArray())
+                    : null;
                 if (!await TryWriteAsync(batch) && batch.Count > 1)
+                {
+                    group?.AddEvent(new ActivityEvent("retrying each item alone"));
                     foreach (var one in batch) await TryWriteAsync([one]);
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

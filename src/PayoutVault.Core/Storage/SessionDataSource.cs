@@ -31,7 +31,8 @@ public sealed class SessionDataSource : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(connectionString)) return new SessionDataSource(main, owned: false);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "payoutvault-session";
-        return new SessionDataSource(builder.Build(), owned: true);
+        builder.Name = "payoutvault-session";
+        return new SessionDataSource(Telemetry.NpgsqlTracing.WithVaultTracing(builder).Build(), owned: true);
     }
 
     public ValueTask<NpgsqlConnection> OpenConnectionAsync(CancellationToken ct) => Source.OpenConnectionAsync(ct);

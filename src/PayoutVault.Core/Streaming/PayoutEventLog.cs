@@ -75,10 +75,11 @@ public sealed class PayoutEventLog(NpgsqlDataSource dataSource)
         int limit, CancellationToken ct)
     {
         // The owner is the payout's creator: payouts are never deleted (events reference them), so the join always
-        // finds it, and the feed's one read per batch carries it for every subscriber's in-memory filter.
+        // finds it, and the feed's one read per batch carries it for every subscriber's in-memory filter, with the
+        // payout's trace context for the span of each delivery.
         await using var cmd = dataSource.CreateCommand("""
             SELECT e.seq, e.payout_id, e.kind, e.state, e.state_changed, e.bank_session_id, e.error_code, e.amount_minor,
-                   e.currency, e.metadata::text, e.occurred_at, p.caller
+                   e.currency, e.metadata::text, e.occurred_at, p.caller, p.trace_parent
             FROM payout_events e JOIN payouts p ON p.payout_id = e.payout_id
             WHERE e.seq > @after AND e.seq <= @upTo
               AND (cardinality(@ids) = 0 OR e.payout_id = ANY(@ids))
@@ -98,7 +99,8 @@ public sealed class PayoutEventLog(NpgsqlDataSource dataSource)
             list.Add(new PayoutEventRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4),
                 r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetInt64(7),
                 r.GetString(8), JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(9))!,
-                DateTime.SpecifyKind(r.GetDateTime(10), DateTimeKind.Utc), r.GetString(11)));
+                DateTime.SpecifyKind(r.GetDateTime(10), DateTimeKind.Utc), r.GetString(11),
+                r.IsDBNull(12) ? null : r.GetString(12)));
         return list;
     }
 }

@@ -1,10 +1,13 @@
 namespace PayoutVault.Core.Streaming;
 
-/// <summary>One stored payout event; Seq is the stream cursor. Caller is the payout's owner (never sent on the wire).</summary>
+/// <summary>
+/// One stored payout event; Seq is the stream cursor. Caller is the payout's owner and TraceParent the payout's trace
+/// context (neither is sent on the wire).
+/// </summary>
 public sealed record PayoutEventRecord(
     long Seq, string PayoutId, string Kind, string State, bool StateChanged, string? BankSessionId,
     string? ErrorCode, long AmountMinor, string Currency, IReadOnlyDictionary<string, string> Metadata,
-    DateTime OccurredAt, string Caller);
+    DateTime OccurredAt, string Caller, string? TraceParent = null);
 
 /// <summary>Which events a subscriber wants (empty sets mean "all") and may see (Owner null means every caller's).</summary>
 public sealed record PayoutEventFilter(IReadOnlySet<string> PayoutIds, IReadOnlySet<string> States)

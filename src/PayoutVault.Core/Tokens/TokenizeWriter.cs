@@ -16,7 +16,8 @@ public sealed class TokenizeWriter : IAsyncDisposable
     private const int MaxBatch = 256;
     private const int Writers = 2;
 
-    private sealed record Pending(NewCard Card, AuditContext Who, TaskCompletionSource<TokenizeOutcome> Done);
+    private sealed record Pending(NewCard Card, AuditContext Who, TaskCompletionSource<TokenizeOutcome> Done,
+        System.Diagnostics.ActivityContext Caller);
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
         new BoundedChannelOptions(8192) { SingleWriter = false, SingleReader = false });
@@ -33,13 +34,13 @@ public sealed class TokenizeWriter : IAsyncDisposable
         _crypto = crypto;
         _audit = audit;
         _logger = logger;
-        _loops = Enumerable.Range(0, Writers).Select(_ => Task.Run(RunAsync)).ToArray();
+        _loops = Telemetry.GroupCommitTracing.StartLoops(Writers, RunAsync);
     }
 
     internal async Task<TokenizeOutcome> WriteAsync(NewCard card, AuditContext who, CancellationToken ct)
     {
         var done = new TaskCompletionSource<TokenizeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync(new Pending(card, who, done), ct);
+        await _queue.Writer.WriteAsync(new Pending(card, who, done, Telemetry.GroupCommitTracing.Capture()), ct);
         // The caller may give up waiting, but a queued card is still written: the next call finds it by fingerprint.
         return await done.Task.WaitAsync(ct);
     }
@@ -53,7 +54,11 @@ public sealed class TokenizeWriter : IAsyncDisposable
             {
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
-                if (batch.Count > 0) await WriteBatchAsync(batch);
+                if (batch.Count == 0) continue;
+                using var group = Telemetry.VaultTelemetry.Source.HasListeners()
+                    ? Telemetry.GroupCommitTracing.Start("tokenize", batch.Select(p => p.Caller).ToArray())
+                    : null;
+                await WriteBatchAsync(batch);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Core.Logging;
 using PayoutVault.Core.Payouts;
 using PayoutVault.Core.Storage;
+using PayoutVault.Core.Telemetry;
 
 namespace PayoutVault.Core.Webhooks;
 
@@ -24,7 +26,10 @@ public sealed class WebhookIngestor : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly IOptions<PayoutOptions> _payoutOptions;
     private readonly ILogger<WebhookIngestor> _logger;
-    private readonly GroupCommit<Delivery, (WebhookOutcome Outcome, string? PayoutId)> _group;
+    private readonly GroupCommit<Delivery, Ingested> _group;
+
+    /// <summary>What became of one delivery; TraceParent is the payout's trace context, for its span there.</summary>
+    private readonly record struct Ingested(WebhookOutcome Outcome, string? PayoutId, string? TraceParent);
 
     public WebhookIngestor(NpgsqlDataSource dataSource, TimeProvider time, IOptions<PayoutOptions> payoutOptions,
         ILogger<WebhookIngestor> logger)
@@ -32,16 +37,31 @@ public sealed class WebhookIngestor : IAsyncDisposable
         _time = time;
         _payoutOptions = payoutOptions;
         _logger = logger;
-        _group = new(dataSource, IngestBatchAsync);
+        _group = new(dataSource, IngestBatchAsync, name: "webhook.ingest");
     }
 
     /// <summary>Stores one delivery; only checked values reach the database and the log.</summary>
     public async Task<WebhookOutcome> IngestAsync(ReadOnlyMemory<byte> rawBody, CheckedWebhook webhook, CancellationToken ct)
     {
-        var (outcome, payoutId) = await _group.SubmitAsync(new Delivery(SHA256.HashData(rawBody.Span), webhook), ct);
+        var started = DateTimeOffset.UtcNow;
+        var (outcome, payoutId, traceParent) = await _group.SubmitAsync(new Delivery(SHA256.HashData(rawBody.Span), webhook), ct);
+        if (payoutId is not null) RecordInPayoutTrace(started, payoutId, traceParent, outcome);
         if (outcome == WebhookOutcome.Duplicate) VaultLog.WebhookDuplicate(_logger, webhook.SessionId ?? "");
         else VaultLog.WebhookStored(_logger, webhook.Type, webhook.SessionId ?? "", payoutId ?? "", outcome.ToString());
         return outcome;
+    }
+
+    /// <summary>
+    /// The webhook as a span of the payout's trace (parent: the CreatePayout call), covering its ingestion and linked
+    /// to the webhook's own request; that request's span links back, so either trace leads to the other.
+    /// </summary>
+    private static void RecordInPayoutTrace(DateTimeOffset started, string payoutId, string? traceParent, WebhookOutcome outcome)
+    {
+        var request = Activity.Current;
+        using var span = PayoutTrace.Start("vault.payout.webhook", traceParent, ActivityKind.Consumer, started);
+        if (span is null) return;
+        span.SetTag("vault.payout_id", payoutId).SetTag("vault.webhook.outcome", outcome.ToString());
+        if (request is not null && request.TraceId != span.TraceId) request.AddLink(new ActivityLink(span.Context));
     }
 
     /// <summary>
@@ -49,10 +69,10 @@ public sealed class WebhookIngestor : IAsyncDisposable
     /// duplicate and stops there), find the payouts they name, apply the changes (two round trips, rows locked in
     /// payout id order so concurrent groups never wait on each other in a cycle), and set each delivery's outcome.
     /// </summary>
-    private async Task<IReadOnlyList<(WebhookOutcome, string?)>> IngestBatchAsync(NpgsqlConnection conn,
+    private async Task<IReadOnlyList<Ingested>> IngestBatchAsync(NpgsqlConnection conn,
         NpgsqlTransaction tx, IReadOnlyList<Delivery> items, CancellationToken ct)
     {
-        var results = new (WebhookOutcome Outcome, string? PayoutId)[items.Count];
+        var results = new Ingested[items.Count];
         var deliveryIds = new long?[items.Count];
         await using (var batch = new NpgsqlBatch(conn, tx))
         {
@@ -69,9 +89,9 @@ public sealed class WebhookIngestor : IAsyncDisposable
         var finished = new List<int>();
         for (var i = 0; i < items.Count; i++)
         {
-            if (deliveryIds[i] is null) results[i] = (WebhookOutcome.Duplicate, null);
+            if (deliveryIds[i] is null) results[i] = new(WebhookOutcome.Duplicate, null, null);
             else if (items[i].Webhook.Type == PaymentFinished) finished.Add(i);
-            else results[i] = (WebhookOutcome.UnsupportedType, null);
+            else results[i] = new(WebhookOutcome.UnsupportedType, null, null);
         }
 
         if (finished.Count > 0)
@@ -80,8 +100,8 @@ public sealed class WebhookIngestor : IAsyncDisposable
             var toApply = new List<(int Index, string PayoutId)>();
             for (var k = 0; k < finished.Count; k++)
             {
-                results[finished[k]] = (WebhookOutcome.UnknownPayout, targets[k]);
-                if (targets[k] is { } id) toApply.Add((finished[k], id));
+                results[finished[k]] = new(WebhookOutcome.UnknownPayout, targets[k]?.Id, targets[k]?.TraceParent);
+                if (targets[k] is { } target) toApply.Add((finished[k], target.Id));
             }
             var applied = await PayoutStore.ApplyManyAsync(conn, tx, toApply.Select(t =>
             {
@@ -89,8 +109,10 @@ public sealed class WebhookIngestor : IAsyncDisposable
                 return (t.PayoutId, (Func<PayoutRecord, PayoutChange?>)(_ => ChangeFor(webhook, webhook.News)));
             }).ToList(), ct);
             for (var k = 0; k < toApply.Count; k++)
-                results[toApply[k].Index] = (applied[k] is { Moved: true } ? WebhookOutcome.Applied : WebhookOutcome.Ignored,
-                    toApply[k].PayoutId);
+                results[toApply[k].Index] = results[toApply[k].Index] with
+                {
+                    Outcome = applied[k] is { Moved: true } ? WebhookOutcome.Applied : WebhookOutcome.Ignored,
+                };
         }
 
         await using (var batch = new NpgsqlBatch(conn, tx))
@@ -99,7 +121,7 @@ public sealed class WebhookIngestor : IAsyncDisposable
                 if (deliveryIds[i] is { } id) batch.BatchCommands.Add(SetOutcomeCommand(id, results[i].PayoutId, results[i].Outcome));
             if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
         }
-        return results.Select(r => (r.Outcome, r.PayoutId)).ToArray();
+        return results;
     }
 
     public ValueTask DisposeAsync() => _group.DisposeAsync();
@@ -141,14 +163,14 @@ public sealed class WebhookIngestor : IAsyncDisposable
     /// The payout a webhook is about: the vault payout id the bank echoes in metadata comes first (it is ours and
     /// unique); the bank's session id only when no such payout exists, and only when exactly one payout holds it.
     /// </summary>
-    private async Task<string?[]> FindPayoutsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+    private async Task<(string Id, string? TraceParent)?[]> FindPayoutsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
         IReadOnlyList<CheckedWebhook> webhooks, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(conn, tx);
         foreach (var w in webhooks)
         {
             var cmd = new NpgsqlBatchCommand("""
-                SELECT payout_id, payout_id = @fromMetadata, bank_session_id FROM payouts
+                SELECT payout_id, payout_id = @fromMetadata, bank_session_id, trace_parent FROM payouts
                 WHERE payout_id = @fromMetadata OR (@session::text IS NOT NULL AND bank_session_id = @session)
                 ORDER BY 2 DESC LIMIT 3
                 """);
@@ -157,14 +179,18 @@ public sealed class WebhookIngestor : IAsyncDisposable
             cmd.Parameters.AddWithValue("fromMetadata", PayoutOperations.IsValidPayoutId(fromMetadata) ? fromMetadata! : "");
             batch.BatchCommands.Add(cmd);
         }
-        var targets = new string?[webhooks.Count];
+        var targets = new (string Id, string? TraceParent)?[webhooks.Count];
         await using var reader = await batch.ExecuteReaderAsync(ct);
         for (var i = 0; i < webhooks.Count; i++)
         {
             var found = new List<(string Id, bool Named, string? Session)>();
+            var traces = new Dictionary<string, string?>(StringComparer.Ordinal);
             while (await reader.ReadAsync(ct))
+            {
                 found.Add((reader.GetString(0), reader.GetBoolean(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
-            targets[i] = Choose(found, webhooks[i].SessionId);
+                traces[reader.GetString(0)] = reader.IsDBNull(3) ? null : reader.GetString(3);
+            }
+            if (Choose(found, webhooks[i].SessionId) is { } chosen) targets[i] = (chosen, traces[chosen]);
             await reader.NextResultAsync(ct);
         }
         return targets;

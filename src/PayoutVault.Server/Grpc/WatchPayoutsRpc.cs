@@ -54,7 +54,13 @@ public sealed partial class PayoutGrpcService
         {
             await subscription.RunAsync(from, filter, async e =>
             {
-                await stream.WriteAsync(ToProto(e), ct);
+                // In the payout's trace, linked to this subscriber's call: when the event reached this stream.
+                using (var span = PayoutTrace.Start("vault.stream.event", e.TraceParent, System.Diagnostics.ActivityKind.Producer))
+                {
+                    span?.SetTag("vault.payout_id", e.PayoutId).SetTag("vault.event.cursor", e.Seq)
+                        .SetTag("vault.event.kind", e.Kind).SetTag("vault.payout.state", e.State);
+                    await stream.WriteAsync(ToProto(e), ct);
+                }
                 return !(stopAtTerminal && PayoutStates.FromDb(e.State).IsTerminal());
             }, ct);
         }

@@ -4,6 +4,7 @@ using Npgsql;
 using PayoutVault.Core.Audit;
 using PayoutVault.Core.Sequencing;
 using PayoutVault.Server.Grpc;
+using PayoutVault.Server.Health;
 using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Bank131;
@@ -16,6 +17,8 @@ using PayoutVault.Core.Tokens;
 using PayoutVault.Server.Webhooks;
 using PayoutVault.Core.Rotation;
 using PayoutVault.Core.Retention;
+using PayoutVault.Server.Telemetry;
+using PayoutVault.Core.Telemetry;
 
 namespace PayoutVault.Server.Hosting;
 
@@ -29,7 +32,9 @@ public static class ServiceRegistration
             var options = sp.GetRequiredService<IOptions<VaultOptions>>().Value;
             var builder = new NpgsqlDataSourceBuilder(options.Database.ConnectionString);
             builder.ConnectionStringBuilder.ApplicationName ??= "payoutvault";
-            return builder.Build();
+            // Names the pool in Npgsql's metrics (otherwise the connection string, host and user included).
+            builder.Name = "payoutvault";
+            return builder.WithVaultTracing().Build();
         });
         services.AddSingleton(sp => SessionDataSource.Create(
             sp.GetRequiredService<IOptions<VaultOptions>>().Value.Database.SessionConnectionString,
@@ -167,7 +172,7 @@ public static class ServiceRegistration
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = 64 * 1024;
         });
-        services.AddGrpcHealthChecks().AddCheck<KeysLoadedHealthCheck>("keys").AddCheck<MasterKeyHealthCheck>("master-key");
+        services.AddVaultHealth();
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) services.AddGrpcReflection();
         // Last, after everything that calls AddGrpc: malformed protobuf becomes INVALID_ARGUMENT, audited.
         services.RemoveAll(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>));
@@ -179,6 +184,7 @@ public static class ServiceRegistration
     {
         // Broken gRPC framing takes the malformed-request path (INVALID_ARGUMENT, audited) instead of INTERNAL.
         app.UseMiddleware<GrpcFramingGuard>();
+        app.MapVaultHealth();
         app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcService<PayoutGrpcService>();
         app.MapGrpcService<KeyGrpcService>();

@@ -29,7 +29,11 @@ public static class WebhookEndpoint
         Bank131WebhookVerifier verifier, AuditLog audit, IOptions<WebhookOptions> options, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("PayoutVault.Webhooks");
-        using var activity = VaultTelemetry.Source.StartActivity("vault.webhook");
+        // The bank is outside the vault's trust boundary: its request starts a trace of its own, whatever its headers
+        // say (RequestTracing). Once the webhook is matched to a payout, a span in the payout's trace links to it.
+        Activity.Current = null;
+        using var activity = VaultTelemetry.Source.StartActivity("vault.webhook", ActivityKind.Server);
+        activity?.SetTag("http.request.method", "POST").SetTag("http.route", WebhookOptions.Path);
         var started = Stopwatch.GetTimestamp();
         var result = await HandleCoreAsync(http, ingestor, verifier, audit, options, logger);
         var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : 200;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PayoutVault.Core.Keys;
 
-namespace PayoutVault.Server.Hosting;
+namespace PayoutVault.Server.Health;
 
 /// <summary>
 /// Readiness: the master key can be used now. A key in memory always can; a key in a PKCS#11 token is probed (its

@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PayoutVault.Core.Keys;
 
-namespace PayoutVault.Server.Hosting;
+namespace PayoutVault.Server.Health;
 
 /// <summary>
 /// Readiness: the vault has unwrapped its keys (which also means migrations ran and the master key matched). It does
-/// not touch the database, so probes stay cheap; database trouble surfaces as UNAVAILABLE on the calls themselves.
+/// not touch the database; <see cref="Health.DatabaseHealthCheck"/> does, once per interval whatever the probe rate.
 /// </summary>
 public sealed class KeysLoadedHealthCheck(KeyRing keys) : IHealthCheck
 {
