@@ -7,6 +7,7 @@ var commands = new Dictionary<string, Func<CliArgs, Task<int>>>(StringComparer.O
 {
     ["keygen"] = KeygenCommand.RunAsync,
     ["tokenize"] = TokenizeCommand.RunAsync,
+    ["import"] = ImportCommand.RunAsync,
     ["demo"] = DemoCommand.RunAsync,
     ["bench"] = BenchCommand.RunAsync,
     ["keys"] = KeysCommand.RunAsync,
@@ -21,6 +22,9 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
           keygen   --out FILE [--key-id ID]              create a master key file (mode 0600)
           keygen   --shares N --threshold K --out-dir DIR [--key-id ID]   a master key as N shares, any K recombine it
           tokenize --vault URL [--exp MM/YYYY]           tokenize a card number read from standard input
+          import   --file CARDS.csv --vault URL [--mapping FILE] [--cards-per-message 500] [--lines N]
+                   tokenize a file of PAN,expiry rows (from another vault) through TokenizeBatch; writes
+                   line -> token to FILE (default CARDS.csv.tokens.csv); rerun the same command to resume
           demo     --vault URL [--sandbox URL]           tokenize a test card, pay out, stream the result
           bench    --vault URL --pg CONNSTR [--webhook-url URL --bank-key FILE] [--concurrency 64] [--seconds 10]
                    [--warmup 2] [--subscribers 1000] [--vault-pid PID] [--load-tokens N] [--phases a,b,..]
