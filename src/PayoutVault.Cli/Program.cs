@@ -28,6 +28,7 @@ if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
           demo     --vault URL [--sandbox URL]           tokenize a test card, pay out, stream the result
           bench    --vault URL --pg CONNSTR [--webhook-url URL --bank-key FILE] [--concurrency 64] [--seconds 10]
                    [--warmup 2] [--subscribers 1000] [--vault-pid PID] [--load-tokens N] [--phases a,b,..]
+                   [--batch-streams 4] [--batch-cards 500]
                    throughput of every path next to same-run baselines (docs/benchmarks.md)
           keys rotate-data | rotate-fingerprint --vault URL [--wait]   rotate a key; cards move online
           keys status --vault URL                       key versions, rotation progress, master key id

@@ -5,7 +5,7 @@ internal sealed record BenchSettings
 {
     /// <summary>Phase names for --phases, in the order they run.</summary>
     public static readonly string[] AllPhases =
-        ["noop", "insert", "rsa", "tokenize", "gettoken", "payouts", "payout1", "webhooks", "fanout"];
+        ["noop", "insert", "rsa", "tokenize", "tokenizebatch", "gettoken", "payouts", "payout1", "webhooks", "fanout"];
 
     public required string ConnectionString { get; init; }
     public required int Concurrency { get; init; }
@@ -19,6 +19,8 @@ internal sealed record BenchSettings
     public int LoadConcurrency { get; init; } = 256;
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public int WebhookPresign { get; init; }
+    public int BatchStreams { get; init; } = 4;
+    public int BatchCardsPerMessage { get; init; } = 500;
 
     public bool Runs(string phase) => Phases.Contains(phase);
 
@@ -54,6 +56,9 @@ internal sealed record BenchSettings
             // Enough pre-signed bodies for about 500 webhooks a second without taking long to sign; more are signed on the
             // fly if the vault is faster (the output says so).
             WebhookPresign = args.Int("webhook-presign", 500 * (seconds + warmup)),
+            // A few long streams, as an import runs them; never more than the callers of the other phases.
+            BatchStreams = Math.Max(1, args.Int("batch-streams", Math.Min(4, args.Int("concurrency", 64)))),
+            BatchCardsPerMessage = Math.Clamp(args.Int("batch-cards", 500), 1, 1000),
         };
     }
 }
