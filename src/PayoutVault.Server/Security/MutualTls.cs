@@ -22,7 +22,11 @@ public static class MutualTls
     /// </summary>
     public static void UseMutualTls(this ListenOptions listen, GrpcTlsOptions tls)
     {
-        if (string.IsNullOrWhiteSpace(tls.CertificateFile) || !File.Exists(tls.CertificateFile)) return; // reported by validation
+        // Options validation reports a missing file first with every other problem; this refusal stays for any
+        // caller that skips validation, so a listener can never come up without TLS because a path was wrong.
+        if (string.IsNullOrWhiteSpace(tls.CertificateFile) || !File.Exists(tls.CertificateFile))
+            throw new InvalidOperationException(
+                $"Vault:Grpc:Tls:CertificateFile '{tls.CertificateFile}' does not exist: the gRPC listener will not start without TLS.");
         var certificate = X509Certificate2.CreateFromPemFile(tls.CertificateFile, tls.KeyFile);
         var cas = ClientCertificateValidator.LoadCas(tls.ClientCaFile);
         var validator = new ClientCertificateValidator(cas, LoadRevocations(listen, tls, cas));
