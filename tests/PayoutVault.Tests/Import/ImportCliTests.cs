@@ -113,6 +113,38 @@ public sealed class ImportCliTests(ITestOutputHelper output) : VaultTestBase, ID
     }
 
     [Fact]
+    public async Task Import_InterruptedByCtrlC_RecordsWhatWasSent_PrintsTheSummary_AndTheRerunFinishes()
+    {
+        var cards = Tokens.TokenizeBatchTests.SyntheticPans(3000);
+        var input = Write(cards.Select(c => c + ",").ToArray());
+        var mappingFile = input + ".tokens.csv";
+        var printed = new System.Text.StringBuilder();
+
+        var first = Start(input, printed, "--cards-per-message", "10", "--in-flight", "1");
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (Mapping.CountRows(mappingFile) < 100 && !first.HasExited && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.False(first.HasExited, "the import ended before it could be interrupted");
+        using (var signal = Process.Start("kill", ["-INT", first.Id.ToString(CultureInfo.InvariantCulture)])) await signal.WaitForExitAsync();
+        await first.WaitForExitAsync();
+        first.WaitForExit(); // drains the output handlers
+
+        var text = printed.ToString();
+        output.WriteLine(text);
+        Assert.Equal(130, first.ExitCode);
+        Assert.Contains("stopped; run the same command again to continue", text, StringComparison.Ordinal);
+        var recorded = Mapping.Read(mappingFile).Count;
+        Assert.Contains($"this run: {recorded} lines", text, StringComparison.Ordinal); // every line sent was answered and recorded
+        Assert.Equal(recorded, await Db.CountAsync(Server.ConnectionString, "cards"));
+
+        var rerun = await ImportAsync(input);
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.Contains($"this run: {cards.Length - recorded} lines", rerun.Output, StringComparison.Ordinal);
+        Assert.Equal(cards.Length, Mapping.Read(mappingFile).Count);
+        Assert.Equal(cards.Length, await Db.CountAsync(Server.ConnectionString, "cards"));
+        AssertNoCardNumber("the tool's output", text + rerun.Output, cards);
+    }
+
+    [Fact]
     public async Task Import_InParts_EachRunContinuesWhereTheLastStopped()
     {
         var cards = Tokens.TokenizeBatchTests.SyntheticPans(25);
@@ -154,15 +186,17 @@ public sealed class ImportCliTests(ITestOutputHelper output) : VaultTestBase, ID
     private Task<AuditCli.Result> ImportAsync(string input, params string[] extra) =>
         AuditCli.RunAsync(["import", "--file", input, "--vault", Server.Address.ToString(), .. extra], TimeSpan.FromMinutes(3));
 
-    private Process Start(string input, params string[] extra)
+    private Process Start(string input, params string[] extra) => Start(input, new System.Text.StringBuilder(), extra);
+
+    private Process Start(string input, System.Text.StringBuilder printed, params string[] extra)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         var psi = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "vaultctl.dll"), "import", "--file", input, "--vault", Server.Address.ToString() }.Concat(extra))
             psi.ArgumentList.Add(a);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("cannot start vaultctl");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { lock (printed) printed.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (printed) printed.AppendLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
