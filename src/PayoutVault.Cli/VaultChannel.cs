@@ -11,13 +11,9 @@ namespace PayoutVault.Cli;
 /// </summary>
 public static class VaultChannel
 {
-    public static GrpcChannel Open(CliArgs args)
+    public static GrpcChannel Open(Uri url, string? cert, string? key, string? ca)
     {
-        var url = args.Optional("vault") ?? Environment.GetEnvironmentVariable("PAYOUTVAULT_URL") ?? "http://127.0.0.1:7431";
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
-        var cert = args.Optional("cert") ?? Environment.GetEnvironmentVariable("PAYOUTVAULT_CERT");
-        var key = args.Optional("key") ?? Environment.GetEnvironmentVariable("PAYOUTVAULT_KEY");
-        var ca = args.Optional("ca") ?? Environment.GetEnvironmentVariable("PAYOUTVAULT_CA");
         if (cert is not null && key is not null)
             handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(cert, key)];
         if (ca is not null)

@@ -1,6 +1,9 @@
+using System.CommandLine;
 using Google.Protobuf;
+using Grpc.Net.Client;
 using Grpc.Health.V1;
 using Npgsql;
+using PayoutVault.Cli.CommandLine;
 using PayoutVault.Contracts.V1;
 
 namespace PayoutVault.Cli.Bench;
@@ -14,10 +17,31 @@ namespace PayoutVault.Cli.Bench;
 /// </summary>
 public static class BenchCommand
 {
-    public static async Task<int> RunAsync(CliArgs args)
+    public static Command Create()
     {
-        var s = BenchSettings.From(args);
-        using var channel = VaultChannel.Open(args);
+        var options = new BenchOptions();
+        var command = new Command("bench", "Throughput and latency of every path next to same-run baselines (docs/benchmarks.md); "
+            + "progress of each phase on a terminal, the report on standard output.");
+        options.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var progress = TerminalProgress.OnStandardError("bench");
+            BenchProgress.Line = progress;
+            try
+            {
+                return await RunAsync(options.Read(parse), () => options.Connection.Open(parse));
+            }
+            finally
+            {
+                BenchProgress.Line = null;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(BenchSettings s, Func<GrpcChannel> openChannel)
+    {
+        using var channel = openChannel();
         var health = new Health.HealthClient(channel);
         var tokens = new TokenService.TokenServiceClient(channel);
         var payouts = new PayoutService.PayoutServiceClient(channel);
@@ -74,7 +98,7 @@ public static class BenchCommand
             if (s.Runs("webhooks")) await RunWebhooksAsync(s, report, created);
             if (s.Runs("fanout"))
             {
-                using var streams = VaultChannel.Open(args);
+                using var streams = openChannel();
                 var fanOut = new FanOutPhase(streams, watcher, phase, payouts, cards[0]);
                 report.FanOut = await fanOut.RunAsync($"CreatePayout ({c} callers, {s.Subscribers} subs)", s.Subscribers, c,
                     s.Timing, s.VaultPid, s.SettleTimeout);
@@ -89,6 +113,7 @@ public static class BenchCommand
 
         report.TokensStored = await CountCardsAsync(s.ConnectionString);
         report.Sealing = await SealingLag.ReadAsync(s.ConnectionString, started);
+        BenchProgress.Line?.Dispose();
         report.Print(s);
         return 0;
     }

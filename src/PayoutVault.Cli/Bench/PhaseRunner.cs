@@ -12,6 +12,7 @@ internal static class PhaseRunner
     public static async Task<PhaseResult> RunAsync(string name, int workers, BenchTiming timing, Func<int, Task> op)
     {
         Console.WriteLine($"running: {name}");
+        BenchProgress.Phase(name, timing);
         var start = Stopwatch.GetTimestamp();
         var measureFrom = start + (long)(timing.Warmup.TotalSeconds * Stopwatch.Frequency);
         var stopAt = measureFrom + (long)(timing.Duration.TotalSeconds * Stopwatch.Frequency);

@@ -38,7 +38,7 @@ internal sealed class RawInsertBaseline : IAsyncDisposable
                                          bin, last4, brand, exp_month, exp_year)
             VALUES (@t, @f, 1, @c, 1, '999999', '0000', 'unknown', NULL, NULL)
             """);
-        cmd.Parameters.AddWithValue("t", "tok_" + Server.Tokens.TokenFormat.RandomBase32(26));
+        cmd.Parameters.AddWithValue("t", "tok_" + Core.Tokens.TokenFormat.RandomBase32(26));
         cmd.Parameters.AddWithValue("f", RandomNumberGenerator.GetBytes(32));
         cmd.Parameters.AddWithValue("c", RandomNumberGenerator.GetBytes(44));
         await cmd.ExecuteNonQueryAsync();

@@ -15,6 +15,7 @@ internal static class RsaSignBaseline
     private static PhaseResult Run(string name, BenchTiming timing)
     {
         Console.WriteLine($"running: {name}");
+        BenchProgress.Phase(name, timing);
         using var rsa = RSA.Create(2048);
         // A payout request body is a few hundred bytes; the digest cost is noise next to the private-key operation.
         var body = RandomNumberGenerator.GetBytes(700);

@@ -17,7 +17,7 @@ internal static class SyntheticCards
         for (var check = 0; check < 10; check++)
         {
             digits[15] = (byte)('0' + check);
-            if (Server.Tokens.PanValidator.PassesLuhn(digits)) break;
+            if (Core.Tokens.PanValidator.PassesLuhn(digits)) break;
         }
         return digits;
     }

@@ -17,6 +17,7 @@ internal static class TokenPreloader
         var started = Stopwatch.GetTimestamp();
         long issued = 0, done = 0, failed = 0;
         var step = Math.Max(1, count / 10);
+        BenchProgress.Step("loading tokens", "tokens");
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             while (Interlocked.Increment(ref issued) <= count)
@@ -30,6 +31,7 @@ internal static class TokenPreloader
                     Interlocked.Increment(ref failed);
                 }
                 var n = Interlocked.Increment(ref done);
+                BenchProgress.Report(n, count);
                 if (n % step == 0) Console.WriteLine($"  {n} tokens, {n / Stopwatch.GetElapsedTime(started).TotalSeconds:F0}/s");
             }
         })));

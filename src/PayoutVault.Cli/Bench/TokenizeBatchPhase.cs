@@ -21,6 +21,7 @@ internal static class TokenizeBatchPhase
     {
         var name = $"TokenizeBatch ({streams} streams, cards)";
         Console.WriteLine($"running: {name}, {cardsPerMessage} cards a message");
+        BenchProgress.Phase(name, timing);
         var start = Stopwatch.GetTimestamp();
         var measureFrom = start + (long)(timing.Warmup.TotalSeconds * Stopwatch.Frequency);
         var stopAt = measureFrom + (long)(timing.Duration.TotalSeconds * Stopwatch.Frequency);

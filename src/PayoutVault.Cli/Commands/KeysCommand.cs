@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using PayoutVault.Contracts.V1;
 
@@ -9,57 +10,13 @@ namespace PayoutVault.Cli.Commands;
 /// </summary>
 public static class KeysCommand
 {
-    public const string Usage = """
-          keys rotate-data        --vault URL [--wait]   new data key version; cards are re-encrypted online
-          keys rotate-fingerprint --vault URL [--wait]   new fingerprint key version; fingerprints recomputed online
-          keys status             --vault URL            key versions, rotation progress, master key id + check value
-          keys rewrap --pg CONNSTR --old-key FILE --new-key FILE   re-wrap every key version under a new master key
-        """;
-
-    public static async Task<int> RunAsync(CliArgs args)
+    public static Command Create() => new("keys", "Key administration: rotate the data or fingerprint key, show key status, re-wrap under a new master key.")
     {
-        switch (args.Positional.FirstOrDefault())
-        {
-            case "rotate-data": return await RotateAsync(args, fingerprint: false);
-            case "rotate-fingerprint": return await RotateAsync(args, fingerprint: true);
-            case "status": return await StatusAsync(args);
-            case "rewrap": return await KeysRewrapCommand.RunAsync(args);
-            default: throw new CliUsageException("usage:\n" + Usage);
-        }
-    }
-
-    private static async Task<int> RotateAsync(CliArgs args, bool fingerprint)
-    {
-        using var channel = VaultChannel.Open(args);
-        var client = new KeyService.KeyServiceClient(channel);
-        var started = fingerprint
-            ? await client.RotateFingerprintKeyAsync(new RotateKeyRequest())
-            : await client.RotateDataKeyAsync(new RotateKeyRequest());
-        Console.WriteLine($"rotation started: {Describe(started)}");
-        if (!args.Flag("wait")) return 0;
-        while (true)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            var status = await client.GetKeyStatusAsync(new GetKeyStatusRequest());
-            var current = status.Rotations.FirstOrDefault(r => r.Purpose == started.Purpose && r.NewVersion == started.NewVersion);
-            if (current is null) continue;
-            Console.WriteLine(Describe(current));
-            if (current.Complete) return 0;
-        }
-    }
-
-    private static async Task<int> StatusAsync(CliArgs args)
-    {
-        using var channel = VaultChannel.Open(args);
-        var status = await new KeyService.KeyServiceClient(channel).GetKeyStatusAsync(new GetKeyStatusRequest());
-        Console.WriteLine($"master key {status.MasterKeyId} (check value {status.MasterKeyCheckValue})");
-        foreach (var v in status.Versions)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{v.Purpose,-12} v{v.Version,-4} {v.State,-8} wrapped by {v.MasterKeyId}, created {v.CreatedAt.ToDateTime():u}"));
-        if (status.Rotations.Count == 0) Console.WriteLine("no rotation yet");
-        foreach (var r in status.Rotations) Console.WriteLine("rotation " + Describe(r));
-        return 0;
-    }
+        KeysRotateCommand.Create("rotate-data", fingerprint: false),
+        KeysRotateCommand.Create("rotate-fingerprint", fingerprint: true),
+        KeysStatusCommand.Create(),
+        KeysRewrapCommand.Create(),
+    };
 
     internal static string Describe(KeyRotation r)
     {

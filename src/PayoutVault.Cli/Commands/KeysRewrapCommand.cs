@@ -1,7 +1,9 @@
+using System.CommandLine;
 using Npgsql;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Rotation;
+using PayoutVault.Cli.CommandLine;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Rotation;
 
 namespace PayoutVault.Cli.Commands;
 
@@ -12,31 +14,56 @@ namespace PayoutVault.Cli.Commands;
 /// </summary>
 public static class KeysRewrapCommand
 {
-    public static async Task<int> RunAsync(CliArgs args)
+    public static Command Create()
     {
-        var connectionString = args.Required("pg");
-        using var oldKey = LoadKey(args, "old");
-        using var newKey = LoadKey(args, "new");
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var pg = CliOptions.Text("--pg", "PostgreSQL connection string of the vault's database (an administrator's login).", "CONNSTR", required: true);
+        var oldKey = CliOptions.ExistingFile("--old-key", "The active master key file.");
+        var newKey = CliOptions.ExistingFile("--new-key", "The new master key file (from vaultctl keygen).");
+        var oldShares = CliOptions.ExistingFiles("--old-shares", "At least K share files of the active master key, instead of --old-key.");
+        var newShares = CliOptions.ExistingFiles("--new-shares", "At least K share files of the new master key, instead of --new-key.");
+        var command = new Command("rewrap", "Re-wrap every key version under a new master key, in one audited transaction.")
+        {
+            pg, oldKey, newKey, oldShares, newShares,
+        };
+        command.Validators.Add(r =>
+        {
+            foreach (var (file, shares, which) in new[] { (oldKey, oldShares, "old"), (newKey, newShares, "new") })
+                if ((r.GetResult(file) is null) == (r.GetResult(shares) is null))
+                    r.AddError($"give exactly one of --{which}-key FILE or --{which}-shares F1,F2,..");
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            using var oldMaster = LoadKey(parse.GetValue(oldKey), parse.GetValue(oldShares));
+            using var newMaster = LoadKey(parse.GetValue(newKey), parse.GetValue(newShares));
+            await using var dataSource = NpgsqlDataSource.Create(parse.GetValue(pg)!);
+            try
+            {
+                var who = new AuditContext("operator:" + Environment.UserName, "vaultctl-keys-rewrap");
+                var result = await MasterKeyRewrap.RunAsync(dataSource, oldMaster, newMaster,
+                    new AuditLog(dataSource, TimeProvider.System), who, ct);
+                Console.WriteLine($"re-wrapped {result.KeyVersions} key versions from master key {result.OldKeyId} " +
+                    $"to {result.NewKeyId} (check value {result.NewCheckValue}); {result.OldKeyId} is retired");
+                return ExitCodes.Ok;
+            }
+            catch (KeyConfigurationException e)
+            {
+                Console.Error.WriteLine("vaultctl: " + e.Message + " Nothing was changed.");
+                return ExitCodes.CheckFailed;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>A key file, or K of its share files; a file that is not a key is refused before anything changes.</summary>
+    private static MasterKey LoadKey(string? file, string[]? shares)
+    {
         try
         {
-            var who = new AuditContext("operator:" + Environment.UserName, "vaultctl-keys-rewrap");
-            var result = await MasterKeyRewrap.RunAsync(dataSource, oldKey, newKey,
-                new AuditLog(dataSource, TimeProvider.System), who, CancellationToken.None);
-            Console.WriteLine($"re-wrapped {result.KeyVersions} key versions from master key {result.OldKeyId} " +
-                $"to {result.NewKeyId} (check value {result.NewCheckValue}); {result.OldKeyId} is retired");
-            return 0;
+            return shares is { Length: > 0 } ? MasterKeyShares.Load(shares) : MasterKeyFile.Load(file!);
         }
         catch (KeyConfigurationException e)
         {
-            Console.Error.WriteLine("vaultctl: " + e.Message + " Nothing was changed.");
-            return 1;
+            throw new CliUsageException(e.Message);
         }
     }
-
-    /// <summary>--old-key FILE or --old-shares F1,F2,... (and the same for new): a key file, or K of its share files.</summary>
-    private static MasterKey LoadKey(CliArgs args, string which) =>
-        args.Optional(which + "-shares") is { } shares
-            ? MasterKeyShares.Load(shares.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            : MasterKeyFile.Load(args.Required(which + "-key"));
 }

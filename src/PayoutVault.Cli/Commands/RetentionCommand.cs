@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using Npgsql;
-using PayoutVault.Server.Retention;
+using PayoutVault.Cli.CommandLine;
+using PayoutVault.Core.Retention;
 
 namespace PayoutVault.Cli.Commands;
 
@@ -12,26 +14,40 @@ namespace PayoutVault.Cli.Commands;
 /// </summary>
 public static class RetentionCommand
 {
-    public static async Task<int> RunAsync(CliArgs args)
+    public static Command Create() => new("retention", "Card data retention (PCI DSS 3.2.1).") { Report() };
+
+    private static Command Report()
     {
-        var sub = args.Positional.FirstOrDefault() ?? throw new CliUsageException("retention needs a subcommand: report");
-        if (sub != "report") throw new CliUsageException($"unknown retention subcommand '{sub}'");
+        var pg = CliOptions.Text("--pg", "PostgreSQL connection string of the vault's database.", "CONNSTR", required: true);
+        var unusedFor = CliOptions.Int("--unused-for", "The retention period in days since a card's last activity "
+            + "(the vault's Vault:Retention:CardsUnusedFor).", (int)RetentionOptions.DefaultCardsUnusedFor.TotalDays);
+        unusedFor.HelpName = "DAYS";
+        var command = new Command("report", "Live cards, how many are past the retention period, held by open payouts, last purge; "
+            + "exit code 1 when any card is overdue.")
+        {
+            pg, unusedFor,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var days = parse.GetValue(unusedFor);
+            var cutoff = DateTime.UtcNow - TimeSpan.FromDays(days);
+            RetentionReport report;
+            using (TerminalProgress.OnStandardError("counting cards past retention"))
+            {
+                await using var dataSource = NpgsqlDataSource.Create(parse.GetValue(pg)!);
+                await using var conn = await dataSource.OpenConnectionAsync(ct);
+                report = await RetentionStore.ReportAsync(conn, cutoff, ct);
+            }
 
-        var days = args.Int("unused-for", (int)RetentionOptions.DefaultCardsUnusedFor.TotalDays);
-        if (days < 1) throw new CliUsageException("--unused-for must be a whole number of days, at least 1");
-        var cutoff = DateTime.UtcNow - TimeSpan.FromDays(days);
-
-        await using var dataSource = NpgsqlDataSource.Create(args.Required("pg"));
-        await using var conn = await dataSource.OpenConnectionAsync();
-        var report = await RetentionStore.ReportAsync(conn, cutoff, CancellationToken.None);
-
-        Console.WriteLine($"retention period:        {days} days since last activity (cutoff {Format(report.Cutoff)})");
-        Console.WriteLine($"live cards:              {report.LiveCards}");
-        Console.WriteLine($"overdue:                 {report.Overdue}");
-        Console.WriteLine($"held by open payouts:    {report.HeldByOpenPayouts}");
-        Console.WriteLine($"oldest last activity:    {Format(report.OldestActivity)}");
-        Console.WriteLine($"last purge:              {Format(report.LastPurgeAt)}");
-        return report.Overdue == 0 ? 0 : 1;
+            Console.WriteLine($"retention period:        {days} days since last activity (cutoff {Format(report.Cutoff)})");
+            Console.WriteLine($"live cards:              {report.LiveCards}");
+            Console.WriteLine($"overdue:                 {report.Overdue}");
+            Console.WriteLine($"held by open payouts:    {report.HeldByOpenPayouts}");
+            Console.WriteLine($"oldest last activity:    {Format(report.OldestActivity)}");
+            Console.WriteLine($"last purge:              {Format(report.LastPurgeAt)}");
+            return report.Overdue == 0 ? ExitCodes.Ok : ExitCodes.CheckFailed;
+        });
+        return command;
     }
 
     private static string Format(DateTime? t) =>

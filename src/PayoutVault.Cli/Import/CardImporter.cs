@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
+using PayoutVault.Cli.CommandLine;
 using PayoutVault.Contracts.V1;
 
 namespace PayoutVault.Cli.Import;
@@ -16,15 +17,19 @@ internal sealed class CardImporter(TokenService.TokenServiceClient client, Impor
 {
     /// <param name="stop">Stop sending; lines already sent are still answered and recorded.</param>
     /// <param name="abort">Give up at once (a second Ctrl+C).</param>
-    /// <returns>0 when every line is done, 1 when the vault refused or failed the import, 130 when stopped.</returns>
+    /// <returns><see cref="ExitCodes.Ok"/> when every line is done, <see cref="ExitCodes.CheckFailed"/> when the vault
+    /// refused the import, <see cref="ExitCodes.Unavailable"/> when it could not be reached or failed,
+    /// <see cref="ExitCodes.Interrupted"/> when stopped.</returns>
     public async Task<int> RunAsync(CancellationToken stop, CancellationToken abort)
     {
         using var mapping = ImportMapping.Open(settings.MappingFile, settings.InputFile);
-        var progress = ImportProgress.ForTerminal(CardFileReader.CountLines(settings.InputFile));
+        // Lines of the file reached out of all of them, on standard error when it is a terminal; counts only, never input.
+        using var progress = TerminalProgress.OnStandardError("import", "lines");
+        progress.Report(0, CardFileReader.CountLines(settings.InputFile));
         var summary = new ImportSummary(mapping.Earlier);
         using var rows = new RowSource(CardFileReader.Read(settings.InputFile), mapping, settings.LineLimit);
         string ending;
-        var exit = 0;
+        var exit = ExitCodes.Ok;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -36,27 +41,30 @@ internal sealed class CardImporter(TokenService.TokenServiceClient client, Impor
             ending = rows.Exhausted ? "complete"
                 : stop.IsCancellationRequested ? "stopped; run the same command again to continue"
                 : $"stopped after {settings.LineLimit} lines as asked; run the same command again to continue";
-            if (!rows.Exhausted && stop.IsCancellationRequested) exit = 130;
+            if (!rows.Exhausted && stop.IsCancellationRequested) exit = ExitCodes.Interrupted;
         }
         catch (RpcException e)
         {
             ending = $"the vault ended the import: {e.StatusCode}: {e.Status.Detail}; run the same command again to continue";
-            exit = 1;
+            // A refusal (permission, bounds, a bad message) is the import's answer "no"; a vault that is down or broke
+            // leaves the outcome of the lines in flight unknown, like any other command's failed call.
+            exit = e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown
+                ? ExitCodes.Unavailable : ExitCodes.CheckFailed;
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             ending = "aborted; run the same command again to continue";
-            exit = 130;
+            exit = ExitCodes.Interrupted;
         }
         mapping.Flush();
-        progress.Finish();
+        progress.Dispose();
         summary.Print(output, settings.InputFile, settings.MappingFile, ending);
         return exit;
     }
 
     /// <summary>One call: up to CardsPerCall cards, in messages of CardsPerMessage, at most MessagesInFlight unanswered.</summary>
     private async Task RunCallAsync(List<CardRow> first, RowSource rows, ImportMapping mapping, ImportSummary summary,
-        ImportProgress progress, CancellationToken stop, CancellationToken abort)
+        TerminalProgress progress, CancellationToken stop, CancellationToken abort)
     {
         using var call = client.TokenizeBatch(cancellationToken: abort);
         var unanswered = Channel.CreateBounded<long[]>(settings.MessagesInFlight);
@@ -108,7 +116,7 @@ internal sealed class CardImporter(TokenService.TokenServiceClient client, Impor
     }
 
     private static async Task ReceiveAsync(IAsyncStreamReader<TokenizeBatchResponse> responses, ChannelReader<long[]> unanswered,
-        ImportMapping mapping, ImportSummary summary, ImportProgress progress, RowSource rows, CancellationToken abort)
+        ImportMapping mapping, ImportSummary summary, TerminalProgress progress, RowSource rows, CancellationToken abort)
     {
         while (await responses.MoveNext(abort))
         {
@@ -126,7 +134,7 @@ internal sealed class CardImporter(TokenService.TokenServiceClient client, Impor
                 }
                 mapping.Flush();
             }
-            progress.Update(rows.LinesPassed, summary.Cards);
+            progress.Report(rows.LinesPassed);
         }
     }
 

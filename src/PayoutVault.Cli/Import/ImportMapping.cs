@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PayoutVault.Cli.CommandLine;
 
 namespace PayoutVault.Cli.Import;
 

@@ -2,10 +2,10 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Errors;
-using PayoutVault.Server.Logging;
-using PayoutVault.Server.Storage;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Errors;
+using PayoutVault.Core.Logging;
+using PayoutVault.Core.Storage;
 
 namespace PayoutVault.Server.Grpc;
 

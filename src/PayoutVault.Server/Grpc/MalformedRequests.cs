@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
-using PayoutVault.Server.Errors;
+using PayoutVault.Core.Errors;
 
 namespace PayoutVault.Server.Grpc;
 

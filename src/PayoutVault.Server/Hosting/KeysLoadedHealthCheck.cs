@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Keys;
 
 namespace PayoutVault.Server.Hosting;
 

@@ -1,17 +1,21 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Sequencing;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Sequencing;
 using PayoutVault.Server.Grpc;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Bank131;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Payouts;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Payouts;
+using PayoutVault.Core.Webhooks;
+using PayoutVault.Core.Storage;
+using PayoutVault.Core.Streaming;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Server.Webhooks;
-using PayoutVault.Server.Storage;
-using PayoutVault.Server.Streaming;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Rotation;
+using PayoutVault.Core.Retention;
 
 namespace PayoutVault.Server.Hosting;
 
@@ -169,7 +173,7 @@ public static class ServiceRegistration
         app.UseMiddleware<GrpcFramingGuard>();
         app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcService<PayoutGrpcService>();
-        app.MapGrpcService<Rotation.KeyGrpcService>();
+        app.MapGrpcService<KeyGrpcService>();
         app.MapGrpcHealthChecksService();
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) app.MapGrpcReflectionService();
         return app;

@@ -3,13 +3,19 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Logging;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Logging;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
+using PayoutVault.Core.Telemetry;
 using PayoutVault.Server.Telemetry;
-using PayoutVault.Server.Payouts;
+using PayoutVault.Core.Payouts;
+using PayoutVault.Core.Webhooks;
+using PayoutVault.Core.Storage;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Rotation;
+using PayoutVault.Core.Retention;
 using PayoutVault.Server.Webhooks;
-using PayoutVault.Server.Storage;
 
 namespace PayoutVault.Server.Hosting;
 
@@ -59,9 +65,9 @@ public static class VaultHost
         var master = app.Services.GetRequiredService<MasterKey>();
         await InitializeKeysAuditingRefusalAsync(app, master, ct);
         await app.Services.GetRequiredService<KeyRing>().RefreshAsync(ct);
-        await app.Services.GetRequiredService<Audit.AuditCheckpointer>().RegisterKeyAsync(ct);
-        await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
-            Audit.AuditActions.VaultStarted, master.Id, "ok", null, $"master key check value {master.CheckValue}"), ct);
+        await app.Services.GetRequiredService<AuditCheckpointer>().RegisterKeyAsync(ct);
+        await app.Services.GetRequiredService<AuditLog>().AppendAsync(new AuditEntry("vault",
+            AuditActions.VaultStarted, master.Id, "ok", null, $"master key check value {master.CheckValue}"), ct);
         if (options.Grpc.AllowInsecure) VaultLog.InsecureListener(logger);
         await app.StartAsync(ct);
         var addresses = GrpcAddresses(app);
@@ -84,8 +90,8 @@ public static class VaultHost
         {
             try
             {
-                await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
-                    Audit.AuditActions.KeyMasterRefused, master.Id, "refused", null, e.Message), ct);
+                await app.Services.GetRequiredService<AuditLog>().AppendAsync(new AuditEntry("vault",
+                    AuditActions.KeyMasterRefused, master.Id, "refused", null, e.Message), ct);
             }
             catch (Exception audit) when (audit is Npgsql.NpgsqlException or InvalidOperationException)
             {
@@ -126,8 +132,8 @@ public static class VaultHost
             var message = SynchronousReplication.RefusalMessage(setting, settings);
             try
             {
-                await app.Services.GetRequiredService<Audit.AuditLog>().AppendAsync(new Audit.AuditEntry("vault",
-                    Audit.AuditActions.VaultReplicationRefused, null, "refused", null, settings.ToString()), ct);
+                await app.Services.GetRequiredService<AuditLog>().AppendAsync(new AuditEntry("vault",
+                    AuditActions.VaultReplicationRefused, null, "refused", null, settings.ToString()), ct);
             }
             catch (Exception audit) when (audit is Npgsql.NpgsqlException or InvalidOperationException)
             {
@@ -165,11 +171,18 @@ public static class VaultHost
 
     private static void ConfigureListeners(this WebApplicationBuilder builder)
     {
-        var grpc = builder.Configuration.GetSection(VaultOptions.Section).Get<VaultOptions>()?.Grpc ?? new();
+        var vault = builder.Configuration.GetSection(VaultOptions.Section).Get<VaultOptions>() ?? new();
+        var grpc = vault.Grpc;
         var bank = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>() ?? new();
         var webhooks = builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>() ?? new();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Kestrel configures its listeners before the host validates options on start, and a listener cannot be
+            // set up from invalid settings (mutual TLS refuses a missing certificate): report every problem now, in
+            // the same words and with the same exit code as start-up validation.
+            var validation = new VaultOptionsValidator().Validate(null, vault);
+            if (validation.Failed)
+                throw new OptionsValidationException(Options.DefaultName, typeof(VaultOptions), validation.Failures);
             kestrel.AddServerHeader = false;
             var address = IPAddress.TryParse(grpc.BindAddress, out var ip) ? ip : IPAddress.Loopback;
             kestrel.Listen(address, grpc.Port, listen =>

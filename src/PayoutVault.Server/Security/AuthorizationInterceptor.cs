@@ -1,10 +1,11 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Options;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Errors;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Errors;
 using PayoutVault.Server.Hosting;
-using PayoutVault.Server.Logging;
+using PayoutVault.Core.Logging;
+using PayoutVault.Server.Grpc;
 
 namespace PayoutVault.Server.Security;
 

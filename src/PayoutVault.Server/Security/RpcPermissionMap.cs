@@ -1,5 +1,6 @@
 using System.Reflection;
 using Grpc.Core;
+using PayoutVault.Core.Security;
 
 namespace PayoutVault.Server.Security;
 

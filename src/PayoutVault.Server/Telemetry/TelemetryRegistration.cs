@@ -1,6 +1,7 @@
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using PayoutVault.Core.Telemetry;
 
 namespace PayoutVault.Server.Telemetry;
 

@@ -1,5 +1,7 @@
 using PayoutVault.Bank131;
 
+using PayoutVault.Core.Webhooks;
+
 namespace PayoutVault.Server.Webhooks;
 
 /// <summary>The bank's public key, loaded once, plus what to do when a signature fails (audit hooks in here).</summary>

@@ -2,10 +2,12 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using PayoutVault.Bank131;
 using System.Diagnostics;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Logging;
-using PayoutVault.Server.Telemetry;
-using PayoutVault.Server.Storage;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Logging;
+using PayoutVault.Core.Telemetry;
+using PayoutVault.Core.Storage;
+
+using PayoutVault.Core.Webhooks;
 
 namespace PayoutVault.Server.Webhooks;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Npgsql;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Audit;

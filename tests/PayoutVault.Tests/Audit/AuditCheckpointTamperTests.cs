@@ -1,5 +1,5 @@
 using NSec.Cryptography;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Audit;

@@ -1,7 +1,7 @@
 using System.Net;
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Audit;

@@ -14,9 +14,9 @@ public sealed record GrpcCase(string Surface, string Name, string Caller, Func<G
     /// <summary>The audit record a refusal leaves: the authorizer's for refusals, the error mapper's after it.</summary>
     public string? ExpectedAudit => Expected switch
     {
-        StatusCode.PermissionDenied => Server.Audit.AuditActions.AuthPermissionDenied,
-        StatusCode.Unauthenticated => Server.Audit.AuditActions.AuthUnauthenticated,
-        StatusCode.InvalidArgument or StatusCode.NotFound => Server.Audit.AuditActions.RequestFailed,
+        StatusCode.PermissionDenied => Core.Audit.AuditActions.AuthPermissionDenied,
+        StatusCode.Unauthenticated => Core.Audit.AuditActions.AuthUnauthenticated,
+        StatusCode.InvalidArgument or StatusCode.NotFound => Core.Audit.AuditActions.RequestFailed,
         _ => null, // RESOURCE_EXHAUSTED: the gRPC layer refuses an oversized message before any vault code runs
     };
 

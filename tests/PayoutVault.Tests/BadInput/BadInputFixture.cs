@@ -1,4 +1,5 @@
 using PayoutVault.Contracts.V1;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Tests.Infrastructure;
 

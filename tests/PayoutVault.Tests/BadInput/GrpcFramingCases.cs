@@ -27,8 +27,8 @@ public static class GrpcFramingCases
     {
         public string? ExpectedAudit => Grpc switch
         {
-            StatusCode.InvalidArgument or StatusCode.NotFound => Server.Audit.AuditActions.RequestFailed,
-            StatusCode.PermissionDenied => Server.Audit.AuditActions.AuthPermissionDenied,
+            StatusCode.InvalidArgument or StatusCode.NotFound => Core.Audit.AuditActions.RequestFailed,
+            StatusCode.PermissionDenied => Core.Audit.AuditActions.AuthPermissionDenied,
             _ => null, // UNIMPLEMENTED, or an HTTP refusal: the framework answers before any vault code runs
         };
 

@@ -19,7 +19,7 @@ namespace PayoutVault.Tests.BadInput;
 public static class TokenizeBatchCases
 {
     private const string Surface = "TokenizeBatch";
-    private static readonly IReadOnlyList<string> CallRecord = [Server.Audit.AuditActions.TokenizeBatch];
+    private static readonly IReadOnlyList<string> CallRecord = [Core.Audit.AuditActions.TokenizeBatch];
 
     public static IEnumerable<GrpcCase> All()
     {

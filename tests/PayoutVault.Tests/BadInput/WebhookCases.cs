@@ -2,8 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Webhooks;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Webhooks;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.BadInput;

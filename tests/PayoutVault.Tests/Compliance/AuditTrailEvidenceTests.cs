@@ -1,7 +1,7 @@
 using NSec.Cryptography;
 using Npgsql;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Storage;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Storage;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Compliance;

@@ -3,7 +3,8 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 
 namespace PayoutVault.Tests.Compliance;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using PayoutVault.Server.Storage;
+using PayoutVault.Core.Storage;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Hosting;

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Grpc.Core;
 using Npgsql;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 
 namespace PayoutVault.Tests.Infrastructure;
 

@@ -5,6 +5,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Net.Client;
 using PayoutVault.Contracts.V1;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 
 namespace PayoutVault.Tests.Infrastructure;

@@ -54,7 +54,7 @@ public sealed class PayoutServerProcess : IAsyncDisposable
             ["Vault:Grpc:AllowInsecure"] = "true",
         };
         // Development mode has one caller, "anonymous", holding every permission (as VaultServer sets it up).
-        var permissions = PayoutVault.Server.Security.Permissions.All.Order(StringComparer.Ordinal).ToArray();
+        var permissions = PayoutVault.Core.Security.Permissions.All.Order(StringComparer.Ordinal).ToArray();
         for (var i = 0; i < permissions.Length; i++)
             all.TryAdd($"Vault:Access:Callers:anonymous:{i}", permissions[i]);
         // The test clusters are single nodes (a test may still override this).

@@ -134,7 +134,7 @@ public sealed class VaultServer : IAsyncDisposable
     public static KeyFile GenerateKeyFile(TempDirectory folder, string? keyId = null)
     {
         var path = folder.File("master-" + Guid.NewGuid().ToString("N")[..8] + ".json");
-        var info = PayoutVault.Server.Keys.MasterKeyFile.Generate(path, keyId);
+        var info = PayoutVault.Core.Keys.MasterKeyFile.Generate(path, keyId);
         return new KeyFile(path, info.KeyId, info.CheckValue);
     }
 
@@ -172,7 +172,7 @@ public sealed class VaultServer : IAsyncDisposable
             "--Vault:Database:AllowSingleNode=true",
         };
         // Development mode has one caller, "anonymous"; tests about permissions override this list via Settings.
-        var permissions = PayoutVault.Server.Security.Permissions.All.Order(StringComparer.Ordinal).ToArray();
+        var permissions = PayoutVault.Core.Security.Permissions.All.Order(StringComparer.Ordinal).ToArray();
         for (var i = 0; i < permissions.Length; i++)
             args.Add($"--Vault:Access:Callers:anonymous:{i}={permissions[i]}");
         args.AddRange(_options.Settings.Select(kv => $"--{kv.Key}={kv.Value}"));

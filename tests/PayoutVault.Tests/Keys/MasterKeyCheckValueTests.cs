@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Keys;
 
 namespace PayoutVault.Tests.Keys;
 

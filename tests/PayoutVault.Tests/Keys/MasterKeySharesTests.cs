@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Keys;

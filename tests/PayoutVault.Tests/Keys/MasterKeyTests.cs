@@ -1,8 +1,8 @@
 using System.Text;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Storage;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Storage;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Keys;

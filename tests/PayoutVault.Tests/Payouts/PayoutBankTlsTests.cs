@@ -43,6 +43,6 @@ public sealed class PayoutBankTlsTests
     public void TheBankClient_ChecksRevocation_ByDefault()
     {
         // The default that production runs with; NoCheck exists for the loopback sandbox only.
-        Assert.Equal(System.Security.Cryptography.X509Certificates.X509RevocationMode.Online, new PayoutVault.Server.Payouts.Bank131Settings().RevocationCheck);
+        Assert.Equal(System.Security.Cryptography.X509Certificates.X509RevocationMode.Online, new PayoutVault.Core.Payouts.Bank131Settings().RevocationCheck);
     }
 }

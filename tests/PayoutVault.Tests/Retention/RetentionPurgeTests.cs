@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Retention;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Retention;
 using PayoutVault.Tests.Infrastructure;
 using PayoutVault.Tests.Rotation;
 
@@ -52,7 +52,7 @@ public sealed class RetentionPurgeTests : IAsyncLifetime
     /// <summary>A payout row whose outcome is open (the bank has not answered), left alone by the reconciler for now.</summary>
     private async Task<string> OpenPayoutAsync(string token, string templatePayoutId)
     {
-        var payoutId = "pay_" + PayoutVault.Server.Tokens.TokenFormat.RandomBase32(26);
+        var payoutId = "pay_" + PayoutVault.Core.Tokens.TokenFormat.RandomBase32(26);
         await Db.ExecuteAsync(_env.Vault.ConnectionString, """
             INSERT INTO payouts (payout_id, caller, idempotency_key, request_hash, card_token, bin, last4, brand,
                                  amount_minor, currency, recipient, metadata, state, send_attempts, next_check_at)

@@ -1,5 +1,5 @@
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Rotation;

@@ -1,7 +1,7 @@
-using PayoutVault.Cli;
-using PayoutVault.Cli.Commands;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Keys;
+using PayoutVault.Cli.CommandLine;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Tests.Infrastructure;
 
@@ -25,7 +25,7 @@ public sealed class KeysCliTests
         Console.SetError(capture);
         try
         {
-            return (await KeysCommand.RunAsync(CliArgs.Parse(args)), capture.ToString());
+            return (await VaultctlApp.RunAsync(["keys", .. args]), capture.ToString());
         }
         finally
         {

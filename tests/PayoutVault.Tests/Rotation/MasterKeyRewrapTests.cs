@@ -1,8 +1,8 @@
 using Npgsql;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Rotation;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Rotation;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Rotation;

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Rotation;

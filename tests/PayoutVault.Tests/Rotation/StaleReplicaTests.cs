@@ -1,6 +1,6 @@
 using Npgsql;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Keys;
+using PayoutVault.Core.Keys;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Rotation;
@@ -20,7 +20,7 @@ public sealed class StaleReplicaTests
             Settings = RotationKit.Settings(pollMs: 3_600_000),
         });
         // Its job's pass at start must be over before a test rotates elsewhere; the next one is an hour away.
-        await replica.GetRequiredService<PayoutVault.Server.Rotation.ReencryptionJob>().FirstPassDone.WaitAsync(TimeSpan.FromSeconds(30));
+        await replica.GetRequiredService<PayoutVault.Core.Rotation.ReencryptionJob>().FirstPassDone.WaitAsync(TimeSpan.FromSeconds(30));
         return replica;
     }
 

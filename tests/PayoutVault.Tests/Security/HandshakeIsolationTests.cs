@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Health.V1;
 using PayoutVault.Contracts.V1;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Security;

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using PayoutVault.Server.Hosting;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 
 namespace PayoutVault.Tests.Security;

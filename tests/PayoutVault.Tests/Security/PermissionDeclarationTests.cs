@@ -5,9 +5,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using PayoutVault.Server.Audit;
-using PayoutVault.Server.Errors;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Errors;
 using PayoutVault.Server.Hosting;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Tests.Infrastructure;
 

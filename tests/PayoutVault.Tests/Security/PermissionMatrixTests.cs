@@ -2,7 +2,8 @@ using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Microsoft.AspNetCore.Routing;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Tests.Infrastructure;
 

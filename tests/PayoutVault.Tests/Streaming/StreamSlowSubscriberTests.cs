@@ -1,4 +1,4 @@
-using PayoutVault.Server.Streaming;
+using PayoutVault.Core.Streaming;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Streaming;

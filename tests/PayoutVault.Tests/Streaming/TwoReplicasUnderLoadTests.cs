@@ -1,5 +1,5 @@
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Sequencing;
+using PayoutVault.Core.Sequencing;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Streaming;

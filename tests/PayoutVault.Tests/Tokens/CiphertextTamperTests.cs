@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using PayoutVault.Server.Errors;
-using PayoutVault.Server.Keys;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Errors;
+using PayoutVault.Core.Keys;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Tokens;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Tokens;

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Errors;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Errors;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Tokens;

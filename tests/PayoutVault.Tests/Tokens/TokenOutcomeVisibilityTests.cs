@@ -1,5 +1,6 @@
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
+using PayoutVault.Core.Security;
 using PayoutVault.Server.Security;
 using PayoutVault.Tests.Infrastructure;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using PayoutVault.Server.Tokens;
+using PayoutVault.Core.Tokens;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Tokens;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using PayoutVault.Bank131;
 using PayoutVault.Contracts.V1;
-using PayoutVault.Server.Audit;
+using PayoutVault.Core.Audit;
 using PayoutVault.Tests.Infrastructure;
 
 namespace PayoutVault.Tests.Webhooks;
@@ -283,13 +283,13 @@ public sealed class WebhookBoundaryTests(WebhookEnvironmentFixture fx) : IClassF
             .Where(c => !(c is ' ' or '.' or '/' or '_' or '-')).ToArray());
 }
 
-/// <summary>The reason codes of <see cref="Server.Webhooks.WebhookShape.Reasons"/>, as constants for attributes.</summary>
+/// <summary>The reason codes of <see cref="Core.Webhooks.WebhookShape.Reasons"/>, as constants for attributes.</summary>
 internal static class WebhookShapeReasons
 {
-    public const string BadSessionId = Server.Webhooks.WebhookShape.Reasons.BadSessionId;
-    public const string BadPayoutId = Server.Webhooks.WebhookShape.Reasons.BadPayoutId;
-    public const string BadStatus = Server.Webhooks.WebhookShape.Reasons.BadStatus;
-    public const string BadErrorCode = Server.Webhooks.WebhookShape.Reasons.BadErrorCode;
-    public const string BadMetadata = Server.Webhooks.WebhookShape.Reasons.BadMetadata;
-    public const string IncompletePaymentFinished = Server.Webhooks.WebhookShape.Reasons.IncompletePaymentFinished;
+    public const string BadSessionId = Core.Webhooks.WebhookShape.Reasons.BadSessionId;
+    public const string BadPayoutId = Core.Webhooks.WebhookShape.Reasons.BadPayoutId;
+    public const string BadStatus = Core.Webhooks.WebhookShape.Reasons.BadStatus;
+    public const string BadErrorCode = Core.Webhooks.WebhookShape.Reasons.BadErrorCode;
+    public const string BadMetadata = Core.Webhooks.WebhookShape.Reasons.BadMetadata;
+    public const string IncompletePaymentFinished = Core.Webhooks.WebhookShape.Reasons.IncompletePaymentFinished;
 }
