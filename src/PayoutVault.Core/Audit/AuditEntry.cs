@@ -33,11 +33,17 @@ public static class AuditActions
     public const string VaultStopped = "vault.stopped";
     public const string VaultReplicationRefused = "vault.replication_refused";
     public const string RequestFailed = "request.failed";
+    public const string CaptureCreate = "capture.create";
+    public const string CaptureRead = "capture.read";
+    public const string CaptureComplete = "capture.complete";
+    public const string CaptureRefused = "capture.refused";
+    public const string CaptureExpired = "capture.expired";
 
     public static readonly IReadOnlyList<string> All =
     [
         Tokenize, TokenizeBatch, TokenRead, TokenDelete, TokenPurge, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
         WebhookSignatureInvalid, WebhookRejected, AuthUnauthenticated, AuthPermissionDenied, KeyRotateData, KeyRotateFingerprint,
         KeyRewrapMaster, KeyMasterRefused, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, VaultReplicationRefused, RequestFailed,
+        CaptureCreate, CaptureRead, CaptureComplete, CaptureRefused, CaptureExpired,
     ];
 }

@@ -15,6 +15,10 @@ public static class Permissions
     public const string PayoutsWatchAll = "payouts.watch_all";
     public const string KeysAdmin = "keys.admin";
     public const string ReflectionRead = "reflection.read";
+    /// <summary>CreateCaptureSession: lets a backend open a hosted card-capture page for a recipient.</summary>
+    public const string CaptureCreate = "capture.create";
+    /// <summary>GetCaptureSession, of the caller's own sessions.</summary>
+    public const string CaptureRead = "capture.read";
 
     /// <summary>
     /// Not an RPC permission: lets a caller that submits card numbers (tokens.write) learn a token's history, i.e.
@@ -27,6 +31,7 @@ public static class Permissions
     {
         TokensWrite, TokensRead, TokensDelete, PayoutsCreate, PayoutsRead, PayoutsWatch, PayoutsReadAll, PayoutsWatchAll,
         KeysAdmin, ReflectionRead, TokensOutcome,
+        CaptureCreate, CaptureRead,
     };
 
     /// <summary>

@@ -174,6 +174,7 @@ public static class ServiceRegistration
         app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcService<PayoutGrpcService>();
         app.MapGrpcService<KeyGrpcService>();
+        app.MapGrpcService<CaptureGrpcService>();
         app.MapGrpcHealthChecksService();
         if (configuration.GetValue<bool>("Vault:Grpc:EnableReflection")) app.MapGrpcReflectionService();
         return app;

@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using PayoutVault.Core.Keys;
 using PayoutVault.Core.Logging;
 using PayoutVault.Core.Security;
+using PayoutVault.Core.Capture;
+using PayoutVault.Server.Capture;
 using PayoutVault.Server.Security;
 using PayoutVault.Core.Telemetry;
 using PayoutVault.Server.Telemetry;
@@ -41,6 +43,7 @@ public static class VaultHost
         builder.Services.AddVaultRetention();
         builder.Services.AddVaultPayouts(builder.Configuration);
         builder.Services.AddVaultStreaming();
+        builder.Services.AddVaultCapture(builder.Configuration);
         var payoutsEnabled = builder.Configuration.GetSection(Bank131Settings.Section).Get<Bank131Settings>()?.Enabled == true;
         if (payoutsEnabled) builder.Services.AddVaultWebhooks();
         builder.Services.AddVaultGrpc(builder.Configuration);
@@ -48,6 +51,8 @@ public static class VaultHost
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        // Before the gRPC pipeline: the capture listener's gate and rate limits run first.
+        if (builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>()?.Enabled == true) app.MapVaultCapture();
         app.MapVaultGrpc(builder.Configuration);
         if (payoutsEnabled) app.MapBank131Webhooks();
         return app;
@@ -161,8 +166,9 @@ public static class VaultHost
     }
 
     /// <summary>The webhook listener's base address (e.g. http://127.0.0.1:7432), or null when payouts are off.
-    /// Kestrel reports addresses in listen order: gRPC first, then webhooks.</summary>
-    public static string? WebhookAddress(WebApplication app) => GrpcAddresses(app).Skip(1).FirstOrDefault();
+    /// Kestrel reports addresses in listen order: gRPC first, then webhooks, then the capture page.</summary>
+    public static string? WebhookAddress(WebApplication app) =>
+        app.Services.GetRequiredService<IOptions<Bank131Settings>>().Value.Enabled ? GrpcAddresses(app).Skip(1).FirstOrDefault() : null;
 
     /// <summary>Every bound address, gRPC first, then the webhook listener when there is one (with the real port when
     /// 0 was configured).</summary>
@@ -195,6 +201,8 @@ public static class VaultHost
             if (bank.Enabled)
                 kestrel.Listen(IPAddress.TryParse(webhooks.BindAddress, out var hookIp) ? hookIp : IPAddress.Loopback,
                     webhooks.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            // The hosted card-capture page has a listener of its own, opened only when configured.
+            CaptureListener.Listen(kestrel, builder.Configuration.GetSection(CaptureOptions.Section).Get<CaptureOptions>() ?? new());
         });
     }
 }

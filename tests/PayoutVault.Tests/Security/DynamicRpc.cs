@@ -12,7 +12,7 @@ namespace PayoutVault.Tests.Security;
 public static class DynamicRpc
 {
     public static readonly IReadOnlyList<FileDescriptor> ContractFiles =
-        [TokensReflection.Descriptor, PayoutsReflection.Descriptor, KeysReflection.Descriptor];
+        [TokensReflection.Descriptor, PayoutsReflection.Descriptor, KeysReflection.Descriptor, CaptureReflection.Descriptor];
 
     /// <summary>Every RPC of every service in the contract, by full name.</summary>
     public static readonly IReadOnlyDictionary<string, MethodDescriptor> ContractMethods =

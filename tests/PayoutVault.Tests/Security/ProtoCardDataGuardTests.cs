@@ -24,7 +24,7 @@ public sealed partial class ProtoCardDataGuardTests
     public void TheGuard_WalksEveryServiceOfTheContract()
     {
         Assert.Equal(
-            ["payoutvault.v1.KeyService", "payoutvault.v1.PayoutService", "payoutvault.v1.TokenService"],
+            ["payoutvault.v1.CaptureService", "payoutvault.v1.KeyService", "payoutvault.v1.PayoutService", "payoutvault.v1.TokenService"],
             Services.Select(s => s.FullName).Order(StringComparer.Ordinal).ToArray());
         // The matcher itself: it catches what it is meant to catch, and lets expiry through.
         Assert.Matches(PanName(), "card_number");

@@ -11,7 +11,9 @@ public sealed class LogEventIdTests
     [Fact]
     public void EveryLogEventId_IsDeclaredOnce()
     {
-        var declared = typeof(PayoutVault.Server.Hosting.VaultHost).Assembly.GetTypes()
+        // The host and the domain library (VaultLog, RotationLog, CaptureLog live there since the split).
+        var declared = new[] { typeof(PayoutVault.Server.Hosting.VaultHost).Assembly, typeof(PayoutVault.Core.Logging.VaultLog).Assembly }
+            .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
             .Select(m => (Method: $"{m.DeclaringType!.Name}.{m.Name}", Attribute: m.GetCustomAttribute<LoggerMessageAttribute>()))
             .Where(x => x.Attribute is not null)
