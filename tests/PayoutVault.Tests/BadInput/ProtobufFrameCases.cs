@@ -20,6 +20,7 @@ public static class ProtobufFrameCases
         ["TokenService"] = CardCollector,
         ["PayoutService"] = PayoutCaller,
         ["KeyService"] = KeyAdmin,
+        ["CaptureService"] = CaptureBackend,
     };
 
     public static IEnumerable<GrpcCase> All()
