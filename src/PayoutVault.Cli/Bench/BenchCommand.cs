@@ -69,6 +69,9 @@ public static class BenchCommand
             report.Add(report.Tokenize = await PhaseRunner.RunAsync("Tokenize (new card each call)", c, s.Timing,
                 _ => tokens.TokenizeAsync(NewCard()).ResponseAsync));
 
+        if (s.Runs("tokenizebatch"))
+            report.Add(report.TokenizeBatch = await TokenizeBatchPhase.RunAsync(tokens, s.BatchStreams, s.BatchCardsPerMessage, s.Timing));
+
         // Cards for reads and payouts: one per caller, so callers do not queue on one card's row.
         var cards = new string[Math.Clamp(c, 1, 64)];
         for (var i = 0; i < cards.Length; i++) cards[i] = (await tokens.TokenizeAsync(NewCard())).Card.Token;

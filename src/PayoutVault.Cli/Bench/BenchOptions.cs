@@ -24,6 +24,10 @@ internal sealed class BenchOptions
     private readonly Option<int> _settleTimeout = CliOptions.Int("--settle-timeout", "Seconds to wait for created payouts to reach a final state.", 60);
     private readonly Option<int?> _webhookPresign = CliOptions.OptionalInt("--webhook-presign",
         "Webhook bodies signed before the webhooks phase (default: 500 per second of warm-up and phase).", min: 0);
+    private readonly Option<int?> _batchStreams = CliOptions.OptionalInt("--batch-streams",
+        "TokenizeBatch streams in the tokenizebatch phase (default: 4, at most --concurrency).");
+    private readonly Option<int> _batchCards = CliOptions.Int("--batch-cards",
+        "Cards per TokenizeBatch message in the tokenizebatch phase (the vault takes at most 1,000).", 500);
     private readonly Option<string[]> _phases = CliOptions.OneOfList("--phases", "Phases to run, comma-separated, in their fixed order.", BenchSettings.AllPhases);
 
     public void AddTo(Command command)
@@ -32,7 +36,7 @@ internal sealed class BenchOptions
         foreach (var option in new Option[]
         {
             _pg, _webhookUrl, _bankKey, _concurrency, _seconds, _warmup, _subscribers, _vaultPid, _loadTokens, _loadConcurrency,
-            _settleTimeout, _webhookPresign, _phases,
+            _settleTimeout, _webhookPresign, _batchStreams, _batchCards, _phases,
         })
             command.Add(option);
         command.Validators.Add(r =>
@@ -41,6 +45,8 @@ internal sealed class BenchOptions
             if (phases.Contains("webhooks") && (r.GetResult(_webhookUrl) is null || r.GetResult(_bankKey) is null))
                 r.AddError("the webhooks phase needs --webhook-url URL and --bank-key FILE (the bank's private key the vault trusts); "
                     + "or leave it out of --phases");
+            if (CliOptions.ValidValue(r, _batchCards) > 1000)
+                r.AddError("--batch-cards must be at most 1000, the vault's limit for one TokenizeBatch message");
         });
     }
 
@@ -64,6 +70,9 @@ internal sealed class BenchOptions
             // Enough pre-signed bodies for about 500 webhooks a second without taking long to sign; more are signed on the
             // fly if the vault is faster (the output says so).
             WebhookPresign = parse.GetValue(_webhookPresign) ?? 500 * (seconds + warmup),
+            // A few long streams, as an import runs them; never more than the callers of the other phases.
+            BatchStreams = parse.GetValue(_batchStreams) ?? Math.Min(4, parse.GetValue(_concurrency)),
+            BatchCardsPerMessage = parse.GetValue(_batchCards),
         };
     }
 }

@@ -14,6 +14,7 @@ internal sealed class BenchReport
     public PhaseResult? Insert { get; set; }
     public PhaseResult? Rsa { get; set; }
     public PhaseResult? Tokenize { get; set; }
+    public PhaseResult? TokenizeBatch { get; set; }
     public PhaseResult? GetToken { get; set; }
     public PayoutPhaseResult? Payouts { get; set; }
     public PayoutPhaseResult? OneCaller { get; set; }
@@ -61,6 +62,7 @@ internal sealed class BenchReport
         Ratio("Tokenize / raw INSERT", Tokenize, Insert, 1.5);
         Ratio("GetToken / raw INSERT", GetToken, Insert, 1.0);
         Ratio("Tokenize / no-op gRPC", Tokenize, Noop, null);
+        Ratio("TokenizeBatch cards / Tokenize calls", TokenizeBatch, Tokenize, 5.0);
         AtMost($"CreatePayout ({settings.Concurrency}) p99 ms", Payouts?.Create.P99Ms, 250);
         AtMost("CreatePayout (1 caller) p50 ms", OneCaller?.Create.P50Ms, 10);
         AtMost("Webhooks p99 ms", Webhooks?.P99Ms, 50);

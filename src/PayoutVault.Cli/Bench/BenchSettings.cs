@@ -5,7 +5,7 @@ internal sealed record BenchSettings
 {
     /// <summary>Phase names for --phases, in the order they run.</summary>
     public static readonly string[] AllPhases =
-        ["noop", "insert", "rsa", "tokenize", "gettoken", "payouts", "payout1", "webhooks", "fanout"];
+        ["noop", "insert", "rsa", "tokenize", "tokenizebatch", "gettoken", "payouts", "payout1", "webhooks", "fanout"];
 
     public required string ConnectionString { get; init; }
     public required int Concurrency { get; init; }
@@ -19,6 +19,8 @@ internal sealed record BenchSettings
     public int LoadConcurrency { get; init; } = 256;
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public int WebhookPresign { get; init; }
+    public int BatchStreams { get; init; } = 4;
+    public int BatchCardsPerMessage { get; init; } = 500;
 
     public bool Runs(string phase) => Phases.Contains(phase);
 }

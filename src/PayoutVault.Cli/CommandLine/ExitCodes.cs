@@ -11,7 +11,7 @@ public static class ExitCodes
 
     /// <summary>
     /// The command ran and the answer is "no": the audit trail is broken, cards are past retention, a key operation
-    /// was refused (nothing changed), the demo payout did not succeed.
+    /// was refused (nothing changed), the demo payout did not succeed, the vault refused an import.
     /// </summary>
     public const int CheckFailed = 1;
 
@@ -28,9 +28,10 @@ public static class ExitCodes
         Exit codes:
           0    done; a check found nothing wrong
           1    the check failed or the operation was refused: audit trail broken, cards past retention, key change
-               refused (nothing changed), demo payout not succeeded, key file already exists
+               refused (nothing changed), demo payout not succeeded, key file already exists, import refused
+               by the vault (the mapping file keeps what was stored; rerun to continue)
           2    usage error: unknown command or option, a missing or invalid value; nothing was done
           3    the vault or the database could not be reached or answered with an error
-          130  interrupted (Ctrl+C, SIGTERM)
+          130  interrupted (Ctrl+C, SIGTERM); an interrupted import has recorded what was sent, rerun to continue
         """;
 }

@@ -18,11 +18,13 @@ public static class VaultctlApp
     {
         var root = new RootCommand(
             "vaultctl: the operator's and developer's client for PayoutVault. Master key files and shares, tokenize, "
+            + "bulk import of a card file, "
             + "the demo, the benchmark, audit trail verification and export, retention report, key rotation.\n\n"
             + ExitCodes.Table.TrimEnd())
         {
             KeygenCommand.Create(),
             TokenizeCommand.Create(),
+            ImportCommand.Create(),
             DemoCommand.Create(),
             BenchCommand.Create(),
             KeysCommand.Create(),

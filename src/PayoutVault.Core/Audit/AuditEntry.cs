@@ -11,6 +11,7 @@ public sealed record AuditEntry(
 public static class AuditActions
 {
     public const string Tokenize = "token.tokenize";
+    public const string TokenizeBatch = "token.tokenize_batch";
     public const string TokenRead = "token.read";
     public const string TokenDelete = "token.delete";
     public const string TokenPurge = "token.purge";
@@ -40,7 +41,7 @@ public static class AuditActions
 
     public static readonly IReadOnlyList<string> All =
     [
-        Tokenize, TokenRead, TokenDelete, TokenPurge, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
+        Tokenize, TokenizeBatch, TokenRead, TokenDelete, TokenPurge, PayoutCreate, PayoutRead, PayoutDetokenize, PayoutWatch,
         WebhookSignatureInvalid, WebhookRejected, AuthUnauthenticated, AuthPermissionDenied, KeyRotateData, KeyRotateFingerprint,
         KeyRewrapMaster, KeyMasterRefused, KeyRotationCompleted, KeyStatusRead, VaultStarted, VaultStopped, VaultReplicationRefused, RequestFailed,
         CaptureCreate, CaptureRead, CaptureComplete, CaptureRefused, CaptureExpired,

@@ -7,6 +7,8 @@ public sealed class Violations
 
     public bool Any => _items.Count > 0;
 
+    public IReadOnlyList<FieldViolation> Items => _items;
+
     public Violations Add(string field, string description)
     {
         _items.Add(new FieldViolation(field, description));

@@ -36,6 +36,12 @@ public static partial class VaultLog
     [LoggerMessage(1102, LogLevel.Warning, "Tokenize batch of {Count} failed with {ErrorType}")]
     public static partial void TokenizeBatchFailed(ILogger logger, int count, string errorType);
 
+    [LoggerMessage(1150, LogLevel.Information, "TokenizeBatch call {Outcome}: {Items} cards, {Created} created, {Existing} existing, {Duplicates} repeated within the call, {Rejected} rejected")]
+    public static partial void TokenizeBatchEnded(ILogger logger, string outcome, long items, long created, long existing, long duplicates, long rejected);
+
+    [LoggerMessage(1151, LogLevel.Debug, "TokenizeBatch item {Index} tokenized into {Token} (created: {Created})")]
+    public static partial void TokenizeBatchItem(ILogger logger, long index, string token, bool created);
+
     [LoggerMessage(1900, LogLevel.Warning, "Database unavailable in {Method}: {ErrorType}")]
     public static partial void DatabaseUnavailable(ILogger logger, string method, string errorType);
 

@@ -18,22 +18,11 @@ public sealed class TokenVault(
     {
         using var activity = VaultTelemetry.Source.StartActivity("vault.tokenize");
         var started = Stopwatch.GetTimestamp();
-        var violations = new Violations();
-        if (PanValidator.Validate(pan.Span) is { } panProblem) violations.Add("pan", panProblem);
-        ValidateExpiry(violations, expMonth, expYear);
-        if (violations.Any) VaultTelemetry.Tokenizations.Add(1, VaultTelemetry.Tag("outcome", "rejected"));
-        violations.ThrowIfAny();
-
-        NewCard card;
-        using (var digits = PanDigits.CopyOf(pan.Span))
+        var (card, problems) = Seal(pan.Span, expMonth, expYear);
+        if (card is null)
         {
-            var token = TokenFormat.NewToken();
-            var sealedPan = crypto.Encrypt(token, digits.Span);
-            var fpVersion = crypto.ActiveFingerprintVersion;
-            var fingerprint = crypto.Fingerprint(digits.Span, fpVersion);
-            var others = crypto.AllFingerprints(digits.Span).Where(f => !f.AsSpan().SequenceEqual(fingerprint)).ToArray();
-            card = new NewCard(token, fingerprint, fpVersion, others, sealedPan.Ciphertext, sealedPan.DataKeyVersion,
-                digits.Bin, digits.Last4, CardBrand.Detect(digits.Span), expMonth, expYear);
+            VaultTelemetry.Tokenizations.Add(1, VaultTelemetry.Tag("outcome", "rejected"));
+            throw new InvalidArgumentException(problems);
         }
         var outcome = await writer.WriteAsync(card, who, ct);
         VaultLog.Tokenized(logger, outcome.Card.Token, outcome.Created);
@@ -42,6 +31,27 @@ public sealed class TokenVault(
         VaultTelemetry.Tokenizations.Add(1, VaultTelemetry.Tag("outcome", result));
         VaultTelemetry.TokenizeDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return outcome;
+    }
+
+    /// <summary>
+    /// Validates one card and, when valid, encrypts and fingerprints it for the writer. Problems are returned rather
+    /// than thrown, so a batch can answer each card on its own; they never repeat the submitted value.
+    /// </summary>
+    internal (NewCard? Card, IReadOnlyList<FieldViolation> Problems) Seal(ReadOnlySpan<byte> pan, int? expMonth, int? expYear)
+    {
+        var violations = new Violations();
+        if (PanValidator.Validate(pan) is { } panProblem) violations.Add("pan", panProblem);
+        ValidateExpiry(violations, expMonth, expYear);
+        if (violations.Any) return (null, violations.Items);
+
+        using var digits = PanDigits.CopyOf(pan);
+        var token = TokenFormat.NewToken();
+        var sealedPan = crypto.Encrypt(token, digits.Span);
+        var fpVersion = crypto.ActiveFingerprintVersion;
+        var fingerprint = crypto.Fingerprint(digits.Span, fpVersion);
+        var others = crypto.AllFingerprints(digits.Span).Where(f => !f.AsSpan().SequenceEqual(fingerprint)).ToArray();
+        return (new NewCard(token, fingerprint, fpVersion, others, sealedPan.Ciphertext, sealedPan.DataKeyVersion,
+            digits.Bin, digits.Last4, CardBrand.Detect(digits.Span), expMonth, expYear), []);
     }
 
     public async Task<CardRecord> GetAsync(string token, AuditContext who, CancellationToken ct)

@@ -16,7 +16,7 @@ public sealed class TokenizeWriter : IAsyncDisposable
     private const int MaxBatch = 256;
     private const int Writers = 2;
 
-    private sealed record Pending(NewCard Card, AuditContext Who, TaskCompletionSource<TokenizeOutcome> Done,
+    private sealed record Pending(NewCard Card, AuditContext Who, string? AuditDetail, TaskCompletionSource<TokenizeOutcome> Done,
         System.Diagnostics.ActivityContext Caller);
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
@@ -37,10 +37,11 @@ public sealed class TokenizeWriter : IAsyncDisposable
         _loops = Telemetry.GroupCommitTracing.StartLoops(Writers, RunAsync);
     }
 
-    internal async Task<TokenizeOutcome> WriteAsync(NewCard card, AuditContext who, CancellationToken ct)
+    /// <param name="auditDetail">Detail of the card's token.tokenize record (a batch names the item's index).</param>
+    internal async Task<TokenizeOutcome> WriteAsync(NewCard card, AuditContext who, CancellationToken ct, string? auditDetail = null)
     {
         var done = new TaskCompletionSource<TokenizeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync(new Pending(card, who, done, Telemetry.GroupCommitTracing.Capture()), ct);
+        await _queue.Writer.WriteAsync(new Pending(card, who, auditDetail, done, Telemetry.GroupCommitTracing.Capture()), ct);
         // The caller may give up waiting, but a queued card is still written: the next call finds it by fingerprint.
         return await done.Task.WaitAsync(ct);
     }
@@ -113,7 +114,7 @@ public sealed class TokenizeWriter : IAsyncDisposable
         }
         // One tokenize audit record per caller, committed with the cards it describes.
         await _audit.AppendAsync(conn, tx, batch.Select((p, i) => p.Who.Entry(AuditActions.Tokenize,
-            outcomes[i].Item2.Card.Token, outcomes[i].Item2.Created ? "created" : "existing")).ToArray(), _stop.Token);
+            outcomes[i].Item2.Card.Token, outcomes[i].Item2.Created ? "created" : "existing", p.AuditDetail)).ToArray(), _stop.Token);
         await tx.CommitAsync(_stop.Token);
         return outcomes;
     }

@@ -20,8 +20,8 @@ public sealed class CaptureGrpcService(CaptureSessions sessions) : CaptureServic
     }
 
     [RequiresPermission(Permissions.CaptureRead)]
-    public override async Task<CaptureSession> GetCaptureSession(GetCaptureSessionRequest request, ServerCallContext context) =>
-        ToProto(await sessions.GetAsync(request.SessionId, AuditContext.From(context), context.CancellationToken));
+    public override async Task<GetCaptureSessionResponse> GetCaptureSession(GetCaptureSessionRequest request, ServerCallContext context) =>
+        new() { Session = ToProto(await sessions.GetAsync(request.SessionId, AuditContext.From(context), context.CancellationToken)) };
 
     internal static CaptureSession ToProto(CaptureSessionRecord s)
     {

@@ -11,7 +11,7 @@ using PayoutVault.Core.Tokens;
 namespace PayoutVault.Server.Grpc;
 
 /// <summary>Thin gRPC adapter: map in, delegate to TokenVault, map out. Errors are mapped in one interceptor.</summary>
-public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter, TokenHistoryVisibility history)
+public sealed partial class TokenGrpcService(TokenVault vault, TokenDeleter deleter, TokenHistoryVisibility history)
     : TokenService.TokenServiceBase
 {
     [RequiresPermission(Permissions.TokensWrite)]
@@ -21,9 +21,7 @@ public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter, Tok
         {
             var outcome = await vault.TokenizeAsync(request.Pan.Memory,
                 request.Expiry?.Month, request.Expiry?.Year, AuditContext.From(context), context.CancellationToken);
-            if (history.SeesHistory(context))
-                return new TokenizeResponse { Card = ToProto(outcome.Card), Created = outcome.Created };
-            return new TokenizeResponse { Card = TokenHistoryVisibility.WithoutHistory(ToProto(outcome.Card)), Created = false };
+            return Answer(outcome, history.SeesHistory(context));
         }
         finally
         {
@@ -45,6 +43,11 @@ public sealed class TokenGrpcService(TokenVault vault, TokenDeleter deleter, Tok
         var deletedAt = await deleter.DeleteAsync(request.Token, AuditContext.From(context), context.CancellationToken);
         return new DeleteTokenResponse { Token = request.Token, DeletedAt = Timestamp.FromDateTime(deletedAt) };
     }
+
+    /// <summary>Tokenize's reply; created and the history fields only for a caller that may see them.</summary>
+    internal static TokenizeResponse Answer(TokenizeOutcome outcome, bool seesHistory) => seesHistory
+        ? new TokenizeResponse { Card = ToProto(outcome.Card), Created = outcome.Created }
+        : new TokenizeResponse { Card = TokenHistoryVisibility.WithoutHistory(ToProto(outcome.Card)), Created = false };
 
     internal static CardToken ToProto(CardRecord card)
     {

@@ -74,6 +74,11 @@ public static class ServiceRegistration
         services.AddSingleton<TokenVault>();
         services.AddSingleton<TokenDeleter>();
         services.AddSingleton<TokenHistoryVisibility>();
+        services.AddOptions<TokenizeBatchOptions>().BindConfiguration(TokenizeBatchOptions.Section)
+            .Validate(o => o.MaxItemsPerMessage > 0 && o.MaxItemsPerCall >= o.MaxItemsPerMessage && o.MessagesInFlight > 0,
+                "Vault:TokenizeBatch: MaxItemsPerMessage and MessagesInFlight must be positive, MaxItemsPerCall at least MaxItemsPerMessage")
+            .ValidateOnStart();
+        services.AddSingleton<TokenizeBatches>();
         return services;
     }
 

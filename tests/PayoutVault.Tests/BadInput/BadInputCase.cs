@@ -20,6 +20,9 @@ public sealed record GrpcCase(string Surface, string Name, string Caller, Func<G
         _ => null, // RESOURCE_EXHAUSTED: the gRPC layer refuses an oversized message before any vault code runs
     };
 
+    /// <summary>The audit records the case must leave, when not the one its status implies.</summary>
+    public IReadOnlyList<string>? AuditTrail { get; init; }
+
     public override string ToString() => $"{Surface}: {Name} (as {Caller})";
 }
 

@@ -19,6 +19,7 @@ public sealed class BadInputFixture : IAsyncLifetime
     public const string OtherService = "other-service";
     public const string KeyAdmin = "key-admin";
     public const string Watcher = "watcher";
+    public const string CaptureBackend = "capture-backend";
     /// <summary>Has a certificate from the vault's CA and no permission at all.</summary>
     public const string Nobody = "nobody";
 
@@ -29,6 +30,7 @@ public sealed class BadInputFixture : IAsyncLifetime
         [OtherService] = [Permissions.PayoutsCreate, Permissions.PayoutsRead, Permissions.PayoutsWatch],
         [KeyAdmin] = [Permissions.KeysAdmin],
         [Watcher] = [Permissions.PayoutsWatch, Permissions.PayoutsWatchAll],
+        [CaptureBackend] = [Permissions.CaptureCreate, Permissions.CaptureRead],
     };
 
     private CertVault? _vault;

@@ -16,7 +16,7 @@ namespace PayoutVault.Tests.BadInput;
 public static class GrpcFieldCases
 {
     public static IEnumerable<GrpcCase> All(BadInputFixture fx) =>
-        Tokenize().Concat(TokenIds(fx)).Concat(CreatePayout(fx)).Concat(PayoutIds(fx)).Concat(WatchPayouts())
+        Tokenize().Concat(TokenizeBatchCases.All()).Concat(TokenIds(fx)).Concat(CreatePayout(fx)).Concat(PayoutIds(fx)).Concat(WatchPayouts())
             .Concat(PermissionRefusals(fx));
 
     // --- TokenService ---------------------------------------------------------------------------------------------
@@ -24,7 +24,24 @@ public static class GrpcFieldCases
     private static IEnumerable<GrpcCase> Tokenize()
     {
         const string surface = "Tokenize";
-        var visa = TestCards.Visa2; // never tokenized by the suite: any row for it would be a write
+        foreach (var (name, bytes) in BadPans())
+            yield return Case(surface, "pan " + name, CardCollector,
+                (ch, o) => new TokenService.TokenServiceClient(ch).TokenizeAsync(
+                    new TokenizeRequest { Pan = ByteString.CopyFrom(bytes) }, o).ResponseAsync, StatusCode.InvalidArgument, "pan");
+        foreach (var (name, month, y, field) in BadExpiries())
+            yield return Case(surface, "expiry " + name, CardCollector,
+                (ch, o) => new TokenService.TokenServiceClient(ch).TokenizeAsync(
+                    TokenRequests.Tokenize(BadCardBase, new CardExpiry { Month = month, Year = y }), o).ResponseAsync,
+                StatusCode.InvalidArgument, field);
+    }
+
+    /// <summary>The card the bad values are made from: never tokenized by the suite, so any row for it would be a write.</summary>
+    internal const string BadCardBase = TestCards.Visa2;
+
+    /// <summary>Card numbers Tokenize (and every card of TokenizeBatch) must refuse with a violation of pan.</summary>
+    internal static List<(string Name, byte[] Bytes)> BadPans()
+    {
+        var visa = BadCardBase;
         var pans = new List<(string Name, byte[] Bytes)>
         {
             ("empty", []),
@@ -45,14 +62,15 @@ public static class GrpcFieldCases
         };
         foreach (var (shape, write) in BadValues.PanShapes.Where(s => s.Shape != "plain"))
             pans.Add(("written " + shape, BadValues.Utf8(write(visa))));
-        foreach (var (name, bytes) in pans)
-            yield return Case(surface, "pan " + name, CardCollector,
-                (ch, o) => new TokenService.TokenServiceClient(ch).TokenizeAsync(
-                    new TokenizeRequest { Pan = ByteString.CopyFrom(bytes) }, o).ResponseAsync, StatusCode.InvalidArgument, "pan");
+        return pans;
+    }
 
+    /// <summary>Expiries Tokenize (and every card of TokenizeBatch) must refuse, with the field each violates.</summary>
+    internal static (string Name, int Month, int Year, string Field)[] BadExpiries()
+    {
         var year = DateTime.UtcNow.Year;
-        var expiries = new (string Name, int Month, int Year, string Field)[]
-        {
+        return
+        [
             ("month 0", 0, year + 2, "expiry.month"),
             ("month 13", 13, year + 2, "expiry.month"),
             ("month -1", -1, year + 2, "expiry.month"),
@@ -66,12 +84,7 @@ public static class GrpcFieldCases
             ("year int.MaxValue", 12, int.MaxValue, "expiry.year"),
             ("both zero", 0, 0, "expiry.month"),
             ("expired last year", 12, year - 1, "expiry"),
-        };
-        foreach (var (name, month, y, field) in expiries)
-            yield return Case(surface, "expiry " + name, CardCollector,
-                (ch, o) => new TokenService.TokenServiceClient(ch).TokenizeAsync(
-                    TokenRequests.Tokenize(visa, new CardExpiry { Month = month, Year = y }), o).ResponseAsync,
-                StatusCode.InvalidArgument, field);
+        ];
     }
 
     private static IEnumerable<GrpcCase> TokenIds(BadInputFixture fx)
@@ -226,6 +239,7 @@ public static class GrpcFieldCases
         var rpcs = new (string Rpc, string[] Holders, Func<GrpcChannel, CallOptions, Task> Call)[]
         {
             ("Tokenize", [CardCollector], (ch, o) => new TokenService.TokenServiceClient(ch).TokenizeAsync(TokenRequests.Tokenize(pan), o).ResponseAsync),
+            ("TokenizeBatch", [CardCollector], (ch, o) => TokenizeBatchCases.CallAsync(ch, o, BatchCalls.Message(pan))),
             ("GetToken", [CardCollector, PayoutCaller], (ch, o) => new TokenService.TokenServiceClient(ch).GetTokenAsync(new GetTokenRequest { Token = fx.Token }, o).ResponseAsync),
             ("DeleteToken", [CardCollector], (ch, o) => new TokenService.TokenServiceClient(ch).DeleteTokenAsync(new DeleteTokenRequest { Token = fx.Token }, o).ResponseAsync),
             ("CreatePayout", [PayoutCaller, OtherService], (ch, o) =>

@@ -46,7 +46,7 @@ public static class GrpcFramingCases
         {
             var path = DynamicRpc.FullName(method);
             var surface = "gRPC framing " + method.Name;
-            var holder = method.Service.Name switch { "TokenService" => CardCollector, "PayoutService" => PayoutCaller, _ => KeyAdmin };
+            var holder = method.Service.Name switch { "TokenService" => CardCollector, "PayoutService" => PayoutCaller, "CaptureService" => CaptureBackend, _ => KeyAdmin };
             foreach (var frame in Broken(path))
                 yield return new FramingCase(surface, frame, holder, HttpStatusCode.OK, StatusCode.InvalidArgument);
             yield return new FramingCase(surface, new Frame("declared length past the end", path, [.. Header(0, 10), 0x0A]),

@@ -20,6 +20,7 @@ public static class ProtobufFrameCases
         ["TokenService"] = CardCollector,
         ["PayoutService"] = PayoutCaller,
         ["KeyService"] = KeyAdmin,
+        ["CaptureService"] = CaptureBackend,
     };
 
     public static IEnumerable<GrpcCase> All()
@@ -91,6 +92,15 @@ public static class ProtobufFrameCases
     {
         var bytes = Marshallers.Create<byte[]>(b => b, b => b);
         var invoker = channel.CreateCallInvoker();
+        if (method.IsClientStreaming)
+        {
+            using var duplex = invoker.AsyncDuplexStreamingCall(
+                new Method<byte[], byte[]>(MethodType.DuplexStreaming, method.Service.FullName, method.Name, bytes, bytes), null, options);
+            await duplex.RequestStream.WriteAsync(body);
+            await duplex.RequestStream.CompleteAsync();
+            while (await duplex.ResponseStream.MoveNext(CancellationToken.None)) { }
+            return;
+        }
         if (method.IsServerStreaming)
         {
             using var call = invoker.AsyncServerStreamingCall(

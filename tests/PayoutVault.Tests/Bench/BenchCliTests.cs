@@ -36,6 +36,7 @@ public sealed class BenchCliTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var phase in new[]
         {
             "no-op gRPC (health check)", "raw single-row INSERT", "RSA-2048 sign, 1 core", "Tokenize (new card each call)",
+            "TokenizeBatch (2 streams, cards)",
             "GetToken (audited read)", "CreatePayout (2 callers)", "CreatePayout (1 caller)", "webhooks, signed, new bytes (2)",
             "CreatePayout (2 callers, 5 subs)", "  fan-out delivery (5 subs)",
         })
@@ -50,6 +51,7 @@ public sealed class BenchCliTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var target in new[]
         {
             "CreatePayout (2) / RSA-2048 sign, 1 core", "CreatePayout (2) p99 ms", "Webhooks / raw INSERT", "Tokenize / raw INSERT", "GetToken / raw INSERT",
+            "TokenizeBatch cards / Tokenize calls",
             "CreatePayout (1 caller) p50 ms", "Webhooks p99 ms", "fan-out delivery p99 ms", "fan-out events missing",
             "audit commit -> sealed p99 ms",
         })

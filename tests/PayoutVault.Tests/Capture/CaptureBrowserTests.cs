@@ -114,7 +114,7 @@ public sealed class CaptureBrowserTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.False(CardDataScanner.ContainsPanDigits(_capture.Vault.Logs.AllText(includeTraceIds: false), pan), "the card number is in the vault's log");
 
         // The backend learns the same result over gRPC.
-        var session = await _capture.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = created.Session.SessionId });
+        var session = (await _capture.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = created.Session.SessionId })).Session;
         Assert.Equal(CaptureSessionState.Completed, session.State);
         Assert.Equal(token, session.Card.Token);
 
@@ -158,7 +158,7 @@ public sealed class CaptureBrowserTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.Null(await frame.QuerySelectorAsync("#card-number"));
         }
         output.WriteLine("console: " + string.Join(" | ", console));
-        var session = await _capture.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = created.Session.SessionId });
+        var session = (await _capture.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = created.Session.SessionId })).Session;
         Assert.Equal(CaptureSessionState.Open, session.State);
     }
 

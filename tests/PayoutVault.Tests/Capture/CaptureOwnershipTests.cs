@@ -48,7 +48,7 @@ public sealed class CaptureOwnershipTests : IAsyncLifetime
         var created = await Client("shop-a").CreateCaptureSessionAsync(new CreateCaptureSessionRequest { AllowedOrigins = { "https://a.example.com" } });
         var id = created.Session.SessionId;
 
-        Assert.Equal(id, (await Client("shop-a").GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id })).SessionId);
+        Assert.Equal(id, (await Client("shop-a").GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id })).Session.SessionId);
         var foreign = await RpcErrors.ExpectAsync(StatusCode.NotFound,
             () => Client("shop-b").GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id }).ResponseAsync);
         var unknownId = "cap_" + new string('z', 26);

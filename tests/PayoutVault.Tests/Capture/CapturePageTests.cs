@@ -77,7 +77,7 @@ public sealed partial class CapturePageTests(CaptureVaultFixture fx) : IClassFix
         Assert.Equal(("555555", "4444", "mastercard", "Ada Lovelace"), (body.GetProperty("bin").GetString(), body.GetProperty("last4").GetString(),
             body.GetProperty("brand").GetString(), body.GetProperty("cardholder_name").GetString()));
 
-        var session = await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id });
+        var session = (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id })).Session;
         Assert.Equal(CaptureSessionState.Completed, session.State);
         Assert.Equal((token, "4444", 7, Year), (session.Card.Token, session.Card.Last4, session.Card.Expiry.Month, session.Card.Expiry.Year));
         Assert.Null(session.Card.CreatedAt);
@@ -124,7 +124,7 @@ public sealed partial class CapturePageTests(CaptureVaultFixture fx) : IClassFix
         using (var right = await V.SubmitAsync(id, CaptureVault.SecretOf(created.Url), TestCards.Amex, 1, Year))
             Assert.Equal(HttpStatusCode.Gone, right.StatusCode);
 
-        Assert.Equal(CaptureSessionState.Locked, (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id })).State);
+        Assert.Equal(CaptureSessionState.Locked, (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id })).Session.State);
         Assert.Equal(cards, await Db.CountAsync(V.ConnectionString, "cards"));
         var refusals = await AuditRows.ForAsync(V.ConnectionString, AuditActions.CaptureRefused, objectId: id);
         Assert.Equal(5, refusals.Count(r => r.Outcome == "bad_secret"));
@@ -151,7 +151,7 @@ public sealed partial class CapturePageTests(CaptureVaultFixture fx) : IClassFix
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal(cards, await Db.CountAsync(V.ConnectionString, "cards"));
-        Assert.Equal(CaptureSessionState.Open, (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id })).State);
+        Assert.Equal(CaptureSessionState.Open, (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id })).Session.State);
         Assert.Contains(await AuditRows.ForAsync(V.ConnectionString, AuditActions.CaptureRefused, objectId: id), r => r.Outcome == "origin");
     }
 
@@ -184,7 +184,7 @@ public sealed partial class CapturePageTests(CaptureVaultFixture fx) : IClassFix
         Assert.Contains(field, fields);
         Assert.False(CardDataScanner.ContainsPanDigits(text, TestCards.Visa), "the answer repeats the card number: " + text);
         Assert.Equal(cards, await Db.CountAsync(V.ConnectionString, "cards"));
-        Assert.Equal(CaptureSessionState.Open, (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = created.Session.SessionId })).State);
+        Assert.Equal(CaptureSessionState.Open, (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = created.Session.SessionId })).Session.State);
     }
 
     [Fact]
@@ -223,7 +223,7 @@ public sealed partial class CapturePageTests(CaptureVaultFixture fx) : IClassFix
 
         using var page = await V.Http.GetAsync($"/capture/{id}");
         using var submit = await V.SubmitAsync(id, CaptureVault.SecretOf(created.Url), TestCards.Visa, 1, Year);
-        var session = await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id });
+        var session = (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = id })).Session;
 
         Assert.Equal((HttpStatusCode.Gone, HttpStatusCode.Gone), (page.StatusCode, submit.StatusCode));
         Assert.Contains("expired", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -41,7 +41,7 @@ public sealed class CaptureSessionArgumentTests(CaptureVaultFixture fx) : IClass
         var row = Assert.Single(await AuditRows.ForAsync(V.ConnectionString, AuditActions.CaptureCreate, objectId: s.SessionId));
         Assert.Equal(("anonymous", "open"), (row.Caller, row.Outcome));
 
-        var read = await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = s.SessionId });
+        var read = (await V.Sessions.GetCaptureSessionAsync(new GetCaptureSessionRequest { SessionId = s.SessionId })).Session;
         Assert.Equal((CaptureSessionState.Open, "order 77"), (read.State, read.Reference));
         Assert.Null(read.Card);
         Assert.Single(await AuditRows.ForAsync(V.ConnectionString, AuditActions.CaptureRead, objectId: s.SessionId));
