@@ -27,6 +27,8 @@ USER $APP_UID
 ENV DOTNET_DbgEnableMiniDump=0 \
     DOTNET_EnableDiagnostics=0 \
     Vault__Grpc__BindAddress=0.0.0.0 \
-    Vault__Webhooks__BindAddress=0.0.0.0
-EXPOSE 7431 7432
+    Vault__Webhooks__BindAddress=0.0.0.0 \
+    Vault__Capture__BindAddress=0.0.0.0
+# gRPC (mutual TLS), Bank 131 webhooks, and the hosted card-capture page (on only when its certificate is set).
+EXPOSE 7431 7432 7443
 ENTRYPOINT ["dotnet", "PayoutVault.Server.dll"]
