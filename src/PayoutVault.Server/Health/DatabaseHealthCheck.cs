@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using PayoutVault.Server.Hosting;
+using PayoutVault.Server.Configuration;
 using PayoutVault.Core.Storage;
 
 namespace PayoutVault.Server.Health;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using PayoutVault.Server.Hosting;
 
 namespace PayoutVault.Server.Health;
 

@@ -1,3 +1,4 @@
+using PayoutVault.Server.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;

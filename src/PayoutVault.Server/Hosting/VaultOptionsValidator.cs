@@ -1,3 +1,4 @@
+using PayoutVault.Server.Configuration;
 using System.Net;
 using Microsoft.Extensions.Options;
 

@@ -3,9 +3,8 @@ using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Options;
 using PayoutVault.Core.Audit;
 using PayoutVault.Core.Errors;
-using PayoutVault.Server.Hosting;
+using PayoutVault.Server.Configuration;
 using PayoutVault.Core.Logging;
-using PayoutVault.Server.Grpc;
 
 namespace PayoutVault.Server.Security;
 
@@ -90,10 +89,14 @@ public sealed class AuthorizationInterceptor(
     private async Task DenyAsync(ServerCallContext context, string caller, string action, string detail)
     {
         VaultLog.AccessDenied(logger, context.Method, caller, action);
+        // The request id as the gRPC services audit it (CallContextExtensions), read here from the HTTP request so
+        // that Security does not depend on the Grpc folder, which depends on it.
+        var http = context.GetHttpContext();
+        var requestId = AuditLog.RequestId(http.Request.Headers["x-request-id"].ToString(), http.TraceIdentifier);
         try
         {
             await audit.AppendAsync(new AuditEntry(caller, action, context.Method, "denied",
-                AuditLog.RequestId(context), detail), CancellationToken.None);
+                requestId, detail), CancellationToken.None);
         }
         catch (Exception e)
         {

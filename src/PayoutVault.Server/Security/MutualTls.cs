@@ -2,7 +2,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using PayoutVault.Server.Hosting;
+using PayoutVault.Server.Configuration;
 
 namespace PayoutVault.Server.Security;
 

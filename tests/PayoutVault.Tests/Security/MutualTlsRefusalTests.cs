@@ -1,3 +1,4 @@
+using PayoutVault.Server.Configuration;
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using PayoutVault.Server.Hosting;

@@ -1,3 +1,4 @@
+using PayoutVault.Server.Configuration;
 using System.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

@@ -1,4 +1,4 @@
-namespace PayoutVault.Server.Hosting;
+namespace PayoutVault.Server.Configuration;
 
 /// <summary>Configuration section "Vault" (environment variables: Vault__Section__Key).</summary>
 public sealed class VaultOptions
