@@ -5,7 +5,7 @@ namespace PayoutVault.Core.Keys;
 
 /// <summary>
 /// AES-256-GCM with a fresh random 96-bit nonce per message, stored as nonce || ciphertext || tag. Random nonces are
-/// safe here because each key encrypts far fewer than 2^32 messages before rotation.
+/// safe for at most 2^32 messages per key; DataKeyBudget counts every encryption under a data key and stops it there.
 /// </summary>
 internal static class Aead
 {
