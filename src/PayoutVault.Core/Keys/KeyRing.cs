@@ -39,17 +39,14 @@ public sealed class KeyRing(KeyStore store, IMasterKey master, PreviousMasterKey
         _snapshot.Keys.TryGetValue((purpose, version), out key!);
 
     /// <summary>
-    /// Like <see cref="TryGet"/>, but on a miss reloads the key table once, synchronously: another replica may have
-    /// rotated and re-encrypted rows under a version this one has not loaded yet. Misses are rare (once per new
-    /// version per replica, or a corrupted row), so the blocking query is acceptable on the decrypt path.
+    /// Makes sure <paramref name="version"/> is loaded, reloading the key table once on a miss: another replica may
+    /// have rotated and re-encrypted rows under a version this one has not loaded yet. Asynchronous, so a decrypt that
+    /// meets a new version waits for the database without holding a thread.
     /// </summary>
-    public bool TryGetOrRefresh(KeyPurpose purpose, int version, out Key key)
+    public async ValueTask EnsureLoadedAsync(KeyPurpose purpose, int version, CancellationToken ct)
     {
-        if (TryGet(purpose, version, out key)) return true;
-        _refreshLock.Wait();
-        try { Apply(store.LoadAll()); }
-        finally { _refreshLock.Release(); }
-        return TryGet(purpose, version, out key);
+        if (TryGet(purpose, version, out _)) return;
+        await RefreshAsync(ct);
     }
 
     /// <summary>Loads every key version from the database, unwrapping any this process has not seen yet.</summary>

@@ -77,22 +77,6 @@ public sealed class KeyStore(NpgsqlDataSource dataSource, PreviousMasterKeys? pr
         return keys;
     }
 
-    /// <summary>
-    /// Synchronous twin of <see cref="LoadAllAsync"/>, for the rare refresh on a synchronous decrypt path that meets
-    /// a key version this replica has not loaded yet (another replica rotated and re-encrypted).
-    /// </summary>
-    public IReadOnlyList<StoredKey> LoadAll()
-    {
-        var keys = new List<StoredKey>();
-        using var cmd = dataSource.CreateCommand(
-            "SELECT purpose, version, wrapped_key, master_key_id, state = 'active' FROM key_versions ORDER BY purpose, version");
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-            keys.Add(new StoredKey(KeyPurposeNames.FromDb(r.GetString(0)), r.GetInt32(1),
-                r.GetFieldValue<byte[]>(2), r.GetString(3), r.GetBoolean(4)));
-        return keys;
-    }
-
     internal static async Task InsertVersionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IMasterKey master,
         KeyPurpose purpose, int version, CancellationToken ct)
     {

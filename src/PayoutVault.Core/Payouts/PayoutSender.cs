@@ -57,7 +57,7 @@ public sealed class PayoutSender(
         SensitiveBuffer body;
         try
         {
-            using var pan = crypto.Decrypt(payout.CardToken, claimed.DataKeyVersion, claimed.Ciphertext);
+            using var pan = await crypto.DecryptAsync(payout.CardToken, claimed.DataKeyVersion, claimed.Ciphertext, CancellationToken.None);
             body = PayoutRequestBody.Write(pan.Span, payout.Recipient, payout.AmountMinor, payout.Currency,
                 payout.PayoutId, payout.Metadata);
         }

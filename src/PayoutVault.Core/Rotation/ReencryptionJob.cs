@@ -115,6 +115,9 @@ public sealed class ReencryptionJob(
                 rows.Add((r.GetString(0), r.GetFieldValue<byte[]>(1), r.GetInt32(2), r.GetInt32(3)));
         }
         if (rows.Count == 0) return 0;
+        // Every version the batch reads is loaded before the synchronous decrypts below (a read, no lock taken).
+        foreach (var version in rows.Select(r => r.DataVersion).Distinct())
+            await ring.EnsureLoadedAsync(KeyPurpose.Data, version, ct);
 
         var tokens = new List<string>(rows.Count);
         var ciphertexts = new List<byte[]>(rows.Count);

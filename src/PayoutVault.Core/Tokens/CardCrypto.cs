@@ -24,11 +24,20 @@ public sealed class CardCrypto(KeyRing keys, DataKeyBudget budget)
         return new(Aead.Seal(key, pan, AssociatedData(token, version)), version);
     }
 
-    /// <summary>Decrypts into a vault-owned buffer; the caller disposes it, which zeroes it.</summary>
-    public PanDigits Decrypt(string token, int dataKeyVersion, ReadOnlySpan<byte> ciphertext)
+    /// <summary>
+    /// Decrypts into a vault-owned buffer; the caller disposes it, which zeroes it. A version this replica has not
+    /// loaded may come from a rotation made on another replica: the ring reloads once, asynchronously.
+    /// </summary>
+    public async ValueTask<PanDigits> DecryptAsync(string token, int dataKeyVersion, byte[] ciphertext, CancellationToken ct)
     {
-        // A version this replica has not loaded may come from a rotation made on another replica: reload once.
-        if (!keys.TryGetOrRefresh(KeyPurpose.Data, dataKeyVersion, out var key))
+        await keys.EnsureLoadedAsync(KeyPurpose.Data, dataKeyVersion, ct);
+        return Decrypt(token, dataKeyVersion, ciphertext);
+    }
+
+    /// <summary>Decrypts under a version this replica has loaded (see <see cref="DecryptAsync"/> for one it may not have).</summary>
+    internal PanDigits Decrypt(string token, int dataKeyVersion, ReadOnlySpan<byte> ciphertext)
+    {
+        if (!keys.TryGet(KeyPurpose.Data, dataKeyVersion, out var key))
             throw new DataLossException($"Token {token} is encrypted under an unknown data key version.");
         var length = Aead.PlaintextLength(ciphertext.Length);
         if (length is < PanValidator.MinLength or > PanValidator.MaxLength)

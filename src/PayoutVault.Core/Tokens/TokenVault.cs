@@ -66,7 +66,7 @@ public sealed class TokenVault(
     public async Task<(CardRecord Card, PanDigits Pan)> OpenAsync(string token, CancellationToken ct)
     {
         var sealedCard = await store.GetSealedAsync(token, ct) ?? throw NotFound(token);
-        return (sealedCard.Card, crypto.Decrypt(token, sealedCard.DataKeyVersion, sealedCard.Ciphertext));
+        return (sealedCard.Card, await crypto.DecryptAsync(token, sealedCard.DataKeyVersion, sealedCard.Ciphertext, ct));
     }
 
     public static void ValidateToken(string? token, string field)
