@@ -54,11 +54,27 @@ public sealed partial class IdFormatProperties
     public void AnIdShapedValueCarryingACardNumberInItsDigits_IsRefused()
     {
         // A Luhn-valid run of 12 to 19 digits from 2-7 (the only digits base32 has), padded with letters to 26.
-        var gen = from run in Gen.Char["234567"].Array[12, 19].Select(d => new string(d)).Where(CardGens.ReferenceLuhn)
+        // Built with its check digit, not filtered for Luhn: a filter that passes one try in ten can exhaust the
+        // generator's retries. A check digit outside 2-7 (60% pass) is the only filter left.
+        var gen = from run in Gen.Char["234567"].Array[11, 18].Select(d => new string(d))
+                      .Select(body => body + CheckDigit(body)).Where(r => r[^1] is >= '2' and <= '7')
                   from pad in Gen.Char['a', 'z'].Array[26 - run.Length]
                   from at in Gen.Int[0, pad.Length]
                   from prefix in Gen.OneOf("tok_", "pay_")
                   select prefix + new string(pad[..at]) + run + new string(pad[at..]);
         gen.Sample(id => !TokenFormat.IsValid(id) && !PayoutOperations.IsValidPayoutId(id), iter: 5_000);
+    }
+
+    /// <summary>The Luhn check digit that makes <paramref name="body"/> + digit valid.</summary>
+    private static char CheckDigit(string body)
+    {
+        var sum = 0;
+        for (var i = 0; i < body.Length; i++)
+        {
+            var d = body[body.Length - 1 - i] - '0';
+            if (i % 2 == 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2; // doubled: these sit at odd places from the right once the check digit is appended
+            sum += d;
+        }
+        return (char)('0' + (10 - sum % 10) % 10);
     }
 }
