@@ -41,20 +41,25 @@ public static class CapturePage
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
     }
 
+    /// <summary>The document head every page shares: one stylesheet from the vault, no referrer.</summary>
+    private static string Head(string title) => $$"""
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>{{HtmlEncoder.Default.Encode(title)}}</title>
+        <link rel="stylesheet" href="{{StylePath}}">
+        </head>
+        """;
+
     /// <summary>The card form of an open session.</summary>
     public static string Form(string sessionId, IReadOnlyList<string> origins, string nonce)
     {
         var e = HtmlEncoder.Default;
         return $$"""
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
-            <title>Card details</title>
-            <link rel="stylesheet" href="{{StylePath}}">
-            </head>
+            {{Head("Card details")}}
             <body>
             <main id="capture" data-session="{{e.Encode(sessionId)}}" data-origins="{{e.Encode(string.Join(' ', origins))}}">
             <form id="card-form" method="post" action="/capture/{{e.Encode(sessionId)}}/submit" novalidate>
@@ -96,15 +101,7 @@ public static class CapturePage
     {
         var e = HtmlEncoder.Default;
         return $$"""
-            <!doctype html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
-            <title>{{e.Encode(title)}}</title>
-            <link rel="stylesheet" href="{{StylePath}}">
-            </head>
+            {{Head(title)}}
             <body>
             <main id="capture-closed">
             <h1>{{e.Encode(title)}}</h1>
