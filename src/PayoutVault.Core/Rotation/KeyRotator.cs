@@ -64,10 +64,10 @@ public sealed class KeyRotator(
             progress = new RotationProgress(id, purpose, from, next, total, 0, false, DateTime.UtcNow, null);
             RotationLog.Started(logger, who.Caller, purpose.ToDb(), from, next, total);
         }
+        // The new data key's first block of encryptions, reserved before this replica switches to it.
+        if (purpose == KeyPurpose.Data) await budget.EnsureAsync(progress.NewVersion, 1, ct);
         // This replica switches at once; others follow on their next poll, or when the database refuses a stale write.
         await ring.RefreshAsync(ct);
-        // The new data key's first block of encryptions, before this replica's next Tokenize needs one.
-        if (purpose == KeyPurpose.Data) await budget.EnsureAsync(progress.NewVersion, 1, ct);
         job.Wake();
         return progress;
     }

@@ -14,9 +14,20 @@ public sealed class CardCrypto(KeyRing keys, DataKeyBudget budget)
 {
     public sealed record Sealed(byte[] Ciphertext, int DataKeyVersion);
 
-    public Sealed Encrypt(string token, ReadOnlySpan<byte> pan) => Seal(token, pan, keys.ActiveVersion(KeyPurpose.Data));
+    /// <summary>
+    /// Pins the active data-key version and makes sure <paramref name="count"/> encryptions under it are reserved,
+    /// before the synchronous seals that follow use them. A rotation that lands in between only makes those seals
+    /// stale (the writer re-seals them); it can no longer leave a seal with nothing reserved, which refused calls
+    /// with UNAVAILABLE while a new version's first block was on its way.
+    /// </summary>
+    public async ValueTask<int> ReserveAsync(int count, CancellationToken ct)
+    {
+        var version = keys.ActiveVersion(KeyPurpose.Data);
+        await budget.EnsureAsync(version, count, ct);
+        return version;
+    }
 
-    /// <summary>Encrypts under a given version; the re-encryption job passes the version it pinned in its transaction.</summary>
+    /// <summary>Encrypts under a version reserved by <see cref="ReserveAsync"/>, or pinned by the re-encryption job.</summary>
     internal Sealed Seal(string token, ReadOnlySpan<byte> pan, int version)
     {
         var key = keys.Get(KeyPurpose.Data, version);
@@ -70,14 +81,14 @@ public sealed class CardCrypto(KeyRing keys, DataKeyBudget budget)
         card.DataKeyVersion == keys.ActiveVersion(KeyPurpose.Data) && card.FingerprintVersion == ActiveFingerprintVersion;
 
     /// <summary>
-    /// Re-seals a queued card under the active versions after a rotation overtook it: decrypts in memory (the ring
+    /// Re-seals a queued card under the active versions (the data key's as reserved by the caller) after a rotation overtook it: decrypts in memory (the ring
     /// keeps retired versions), encrypts again with a new nonce, and recomputes every fingerprint. The PAN buffer is
     /// zeroed on dispose.
     /// </summary>
-    internal NewCard Reseal(NewCard card)
+    internal NewCard Reseal(NewCard card, int dataKeyVersion)
     {
         using var pan = Decrypt(card.Token, card.DataKeyVersion, card.Ciphertext);
-        var sealedPan = Encrypt(card.Token, pan.Span);
+        var sealedPan = Seal(card.Token, pan.Span, dataKeyVersion);
         var fpVersion = ActiveFingerprintVersion;
         var fingerprint = Fingerprint(pan.Span, fpVersion);
         var others = AllFingerprints(pan.Span).Where(f => !f.AsSpan().SequenceEqual(fingerprint)).ToArray();
@@ -88,15 +99,8 @@ public sealed class CardCrypto(KeyRing keys, DataKeyBudget budget)
         };
     }
 
-    /// <summary>
-    /// Reloads the key ring (a write was refused because a rotation retired the version it used), and reserves
-    /// encryptions under the now active data key before the re-seal that follows uses them.
-    /// </summary>
-    internal async Task RefreshKeysAsync(CancellationToken ct)
-    {
-        await keys.RefreshAsync(ct);
-        await budget.EnsureAsync(keys.ActiveVersion(KeyPurpose.Data), 1, ct);
-    }
+    /// <summary>Reloads the key ring: a write was refused because a rotation retired the version it used.</summary>
+    internal Task RefreshKeysAsync(CancellationToken ct) => keys.RefreshAsync(ct);
 
     internal static byte[] AssociatedData(string token, int dataKeyVersion) =>
         Encoding.ASCII.GetBytes($"payoutvault/pan/{token}/{dataKeyVersion}");

@@ -18,7 +18,8 @@ public sealed class TokenVault(
     {
         using var activity = VaultTelemetry.Source.StartActivity("vault.tokenize");
         var started = Stopwatch.GetTimestamp();
-        var (card, problems) = Seal(pan.Span, expMonth, expYear);
+        var dataKeyVersion = await crypto.ReserveAsync(1, ct);
+        var (card, problems) = Seal(pan.Span, expMonth, expYear, dataKeyVersion);
         if (card is null)
         {
             VaultTelemetry.Tokenizations.Add(1, VaultTelemetry.Tag("outcome", "rejected"));
@@ -35,9 +36,11 @@ public sealed class TokenVault(
 
     /// <summary>
     /// Validates one card and, when valid, encrypts and fingerprints it for the writer. Problems are returned rather
-    /// than thrown, so a batch can answer each card on its own; they never repeat the submitted value.
+    /// than thrown, so a batch can answer each card on its own; they never repeat the submitted value. The data-key
+    /// version comes from <see cref="ReserveSealsAsync"/>, which reserved the encryptions this seal uses.
     /// </summary>
-    internal (NewCard? Card, IReadOnlyList<FieldViolation> Problems) Seal(ReadOnlySpan<byte> pan, int? expMonth, int? expYear)
+    internal (NewCard? Card, IReadOnlyList<FieldViolation> Problems) Seal(
+        ReadOnlySpan<byte> pan, int? expMonth, int? expYear, int dataKeyVersion)
     {
         var violations = new Violations();
         if (PanValidator.Validate(pan) is { } panProblem) violations.Add("pan", panProblem);
@@ -46,13 +49,16 @@ public sealed class TokenVault(
 
         using var digits = PanDigits.CopyOf(pan);
         var token = TokenFormat.NewToken();
-        var sealedPan = crypto.Encrypt(token, digits.Span);
+        var sealedPan = crypto.Seal(token, digits.Span, dataKeyVersion);
         var fpVersion = crypto.ActiveFingerprintVersion;
         var fingerprint = crypto.Fingerprint(digits.Span, fpVersion);
         var others = crypto.AllFingerprints(digits.Span).Where(f => !f.AsSpan().SequenceEqual(fingerprint)).ToArray();
         return (new NewCard(token, fingerprint, fpVersion, others, sealedPan.Ciphertext, sealedPan.DataKeyVersion,
             digits.Bin, digits.Last4, CardBrand.Detect(digits.Span), expMonth, expYear), []);
     }
+
+    /// <summary>Reserves <paramref name="count"/> encryptions under the active data key for the seals that follow.</summary>
+    internal ValueTask<int> ReserveSealsAsync(int count, CancellationToken ct) => crypto.ReserveAsync(count, ct);
 
     public async Task<CardRecord> GetAsync(string token, AuditContext who, CancellationToken ct)
     {

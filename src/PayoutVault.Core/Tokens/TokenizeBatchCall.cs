@@ -44,10 +44,11 @@ public sealed class TokenizeBatchCall(TokenVault vault, TokenizeWriter writer, A
 
     /// <summary>
     /// Checks the message's bounds first (INVALID_ARGUMENT, nothing of the message stored), then validates and seals
-    /// every card and queues the valid ones. The task completes with one result per card, in order, once every card
-    /// it queued has committed with its audit record.
+    /// every card and queues the valid ones. The outer task completes once every card is sealed and queued (the
+    /// caller may then wipe its copies of the card numbers); the inner one with one result per card, in order, once
+    /// every card it queued has committed with its audit record.
     /// </summary>
-    public Task<BatchItemResult[]> Submit(IReadOnlyList<BatchCard> cards, CancellationToken ct)
+    public async ValueTask<Task<BatchItemResult[]>> SubmitAsync(IReadOnlyList<BatchCard> cards, CancellationToken ct)
     {
         if (cards.Count == 0) Violations.Throw("items", "a request message must carry at least one card");
         if (cards.Count > limits.MaxItemsPerMessage)
@@ -55,11 +56,12 @@ public sealed class TokenizeBatchCall(TokenVault vault, TokenizeWriter writer, A
         if (_next + cards.Count > limits.MaxItemsPerCall)
             Violations.Throw("items", $"a call carries at most {limits.MaxItemsPerCall} cards; send the rest in a new call");
 
+        var dataKeyVersion = await vault.ReserveSealsAsync(cards.Count, ct);
         var pending = new Task<BatchItemResult>[cards.Count];
         for (var i = 0; i < cards.Count; i++)
         {
             var index = _next++;
-            var (card, problems) = vault.Seal(cards[i].Pan.Span, cards[i].ExpMonth, cards[i].ExpYear);
+            var (card, problems) = vault.Seal(cards[i].Pan.Span, cards[i].ExpMonth, cards[i].ExpYear, dataKeyVersion);
             if (card is null)
             {
                 Interlocked.Increment(ref _rejected);

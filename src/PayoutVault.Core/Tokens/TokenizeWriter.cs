@@ -74,8 +74,13 @@ public sealed class TokenizeWriter : IAsyncDisposable
             for (var attempt = 1; ; attempt++)
             {
                 // Cards sealed before this replica saw a key rotation are re-sealed under the active versions.
-                for (var i = 0; i < batch.Count; i++)
-                    if (!_crypto.IsCurrent(batch[i].Card)) batch[i] = batch[i] with { Card = _crypto.Reseal(batch[i].Card) };
+                var stale = batch.Count(p => !_crypto.IsCurrent(p.Card));
+                if (stale > 0)
+                {
+                    var version = await _crypto.ReserveAsync(stale, _stop.Token);
+                    for (var i = 0; i < batch.Count; i++)
+                        if (!_crypto.IsCurrent(batch[i].Card)) batch[i] = batch[i] with { Card = _crypto.Reseal(batch[i].Card, version) };
+                }
                 batch.Sort((a, b) => a.Card.Fingerprint.AsSpan().SequenceCompareTo(b.Card.Fingerprint));
                 try
                 {

@@ -41,7 +41,7 @@ public sealed partial class TokenGrpcService
                 Task<BatchItemResult[]> results;
                 try
                 {
-                    results = call.Submit(request.Items.Select(i =>
+                    results = await call.SubmitAsync(request.Items.Select(i =>
                         new BatchCard(i.Pan.Memory, i.Expiry?.Month, i.Expiry?.Year)).ToArray(), context.CancellationToken);
                 }
                 finally

@@ -56,6 +56,30 @@ public sealed class StaleReplicaTests
     }
 
     [Fact]
+    public async Task Replica_ThatReloadedItsRingOnItsOwn_TokenizesAtOnceUnderTheNewDataKey()
+    {
+        // B reloads its ring the way its poll does, before any of its writes is refused and before its re-encryption
+        // job runs. Its first seals under the new version must find encryptions reserved: a seal that found none
+        // answered UNAVAILABLE while the version's first block was on its way.
+        await using var a = await VaultServer.StartAsync(new VaultServerOptions { Settings = RotationKit.Settings() });
+        await using var b = await StaleReplicaAsync(a);
+        var ringB = b.GetRequiredService<KeyRing>();
+
+        await a.Keys().RotateDataKeyAsync(new RotateKeyRequest());
+        await ringB.RefreshAsync(CancellationToken.None);
+        Assert.Equal(2, ringB.ActiveVersion(KeyPurpose.Data));
+
+        var single = await b.Tokens.TokenizeAsync(SyntheticCards.Next());
+        Assert.True(single.Created);
+        Assert.Equal(2, await VersionOfAsync(a, "data_key_version", single.Card.Token));
+
+        var batch = await b.Tokens.RunAsync(BatchCalls.Message(SyntheticCards.Next(), SyntheticCards.Next()));
+        Assert.Null(batch.Failure);
+        Assert.All(batch.Results, r => Assert.Equal(TokenizeBatchResult.OutcomeOneofCase.Tokenized, r.OutcomeCase));
+        foreach (var r in batch.Results) Assert.Equal(2, await VersionOfAsync(a, "data_key_version", r.Tokenized.Card.Token));
+    }
+
+    [Fact]
     public async Task StaleReplica_AfterAFingerprintRotationElsewhere_StillFindsExistingCards()
     {
         await using var a = await VaultServer.StartAsync(new VaultServerOptions { Settings = RotationKit.Settings() });
