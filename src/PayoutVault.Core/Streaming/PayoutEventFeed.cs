@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
+using System.Diagnostics;
 using Npgsql;
 using PayoutVault.Core.Logging;
 using PayoutVault.Core.Storage;
+using PayoutVault.Core.Telemetry;
 
 namespace PayoutVault.Core.Streaming;
 
@@ -89,6 +91,7 @@ public sealed class PayoutEventFeed(
             if (page.Count < 1000) break;
             after = page[^1].Seq;
         }
+        TracePublished(fresh);
         var keep = from == window.UpTo ? window.Events : [];
         var coveredFrom = from == window.UpTo ? window.CoveredFrom : from;
         var combined = keep.Concat(fresh).ToArray();
@@ -98,6 +101,22 @@ public sealed class PayoutEventFeed(
             combined = combined[^capacity..];
         }
         Publish(new Window(coveredFrom, mark, combined));
+    }
+
+    /// <summary>
+    /// One span per event per replica, in the payout's trace: the moment the event became available to every live
+    /// subscriber of this replica. Firehose deliveries get no span each (see WatchPayouts); a subscriber's lag past this
+    /// moment is its own stream's backpressure.
+    /// </summary>
+    private static void TracePublished(List<PayoutEventRecord> events)
+    {
+        if (!VaultTelemetry.Source.HasListeners()) return;
+        foreach (var e in events)
+        {
+            using var span = PayoutTrace.Start("vault.stream.publish", e.TraceParent, ActivityKind.Producer);
+            span?.SetTag("vault.payout_id", e.PayoutId).SetTag("vault.event.cursor", e.Seq)
+                .SetTag("vault.event.kind", e.Kind).SetTag("vault.payout.state", e.State);
+        }
     }
 
     private void Publish(Window window)

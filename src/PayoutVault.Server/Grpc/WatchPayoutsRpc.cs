@@ -29,7 +29,11 @@ public sealed partial class PayoutGrpcService
             context.CancellationToken);
         var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
         using var ct = Stopping(context);
-        await RunAsync(subscription, request.FromCursor, filter, stream, stopAtTerminal: false, ct.Token, ApplicationStopping(context));
+        // No span per delivery here: a firehose fans every event out to every subscriber, and a span each (with its
+        // redaction pass) cost more than the delivery itself. The replica's feed records one vault.stream.publish
+        // span per event instead, when the event becomes available to all of its subscribers.
+        await RunAsync(subscription, request.FromCursor, filter, stream, stopAtTerminal: false, traceDeliveries: false,
+            ct.Token, ApplicationStopping(context));
     }
 
     [RequiresPermission(Permissions.PayoutsWatch)]
@@ -43,22 +47,30 @@ public sealed partial class PayoutGrpcService
         var subscription = context.GetHttpContext().RequestServices.GetRequiredService<PayoutSubscription>();
         var filter = new PayoutEventFilter(new HashSet<string> { request.PayoutId }, new HashSet<string>()) { Owner = scope.Owner };
         using var ct = Stopping(context);
-        await RunAsync(subscription, 0, filter, stream, stopAtTerminal: true, ct.Token, ApplicationStopping(context));
+        // A watch of one payout is part of that payout's story: each delivery is a span of its trace.
+        await RunAsync(subscription, 0, filter, stream, stopAtTerminal: true, traceDeliveries: true, ct.Token,
+            ApplicationStopping(context));
     }
 
     private static async Task RunAsync(PayoutSubscription subscription, long from, PayoutEventFilter filter,
-        IServerStreamWriter<PayoutEvent> stream, bool stopAtTerminal, CancellationToken ct, CancellationToken stopping)
+        IServerStreamWriter<PayoutEvent> stream, bool stopAtTerminal, bool traceDeliveries, CancellationToken ct,
+        CancellationToken stopping)
     {
         VaultTelemetry.StreamSubscribers.Add(1);
         try
         {
             await subscription.RunAsync(from, filter, async e =>
             {
-                // In the payout's trace, linked to this subscriber's call: when the event reached this stream.
-                using (var span = PayoutTrace.Start("vault.stream.event", e.TraceParent, System.Diagnostics.ActivityKind.Producer))
+                if (traceDeliveries)
                 {
+                    // In the payout's trace, linked to this subscriber's call: when the event reached this stream.
+                    using var span = PayoutTrace.Start("vault.stream.event", e.TraceParent, System.Diagnostics.ActivityKind.Producer);
                     span?.SetTag("vault.payout_id", e.PayoutId).SetTag("vault.event.cursor", e.Seq)
                         .SetTag("vault.event.kind", e.Kind).SetTag("vault.payout.state", e.State);
+                    await stream.WriteAsync(ToProto(e), ct);
+                }
+                else
+                {
                     await stream.WriteAsync(ToProto(e), ct);
                 }
                 return !(stopAtTerminal && PayoutStates.FromDb(e.State).IsTerminal());

@@ -106,6 +106,10 @@ public sealed class PayoutTraceTests(ITestOutputHelper output)
             streamed.OrderBy(s => s.StartTimeUtc).Select(s => Tag(s, "vault.event.cursor")));
         Assert.All(streamed, s => Assert.Contains(s.Links, l => l.Context.SpanId == watchCall.SpanId));
         Assert.Contains(streamed, s => Tag(s, "vault.event.kind") == "webhook" && Tag(s, "vault.payout.state") == "succeeded");
+        // And once per event, when this replica's feed made it available to all of its subscribers.
+        var published = trace.Where(s => s.DisplayName == "vault.stream.publish" && s.ParentSpanId == call.SpanId)
+            .Select(s => Tag(s, "vault.event.cursor")).ToHashSet();
+        Assert.All(delivered, e => Assert.Contains(e.Cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), published));
 
         // Database spans only inside traces: the sequencer, feed and reconciler poll all the time, and a root span
         // per poll would bury the payouts.
